@@ -1,0 +1,178 @@
+"""Every knob of a build, with its default in one place.
+
+``BuildConfig`` is a frozen dataclass: hashable, printable, storable in the index
+manifest, and loadable from a TOML file whose keys are its field names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from recommender.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class BuildConfig:
+    """How articles become vectors and how many neighbours are stored.
+
+    Similarity of two articles is ``(1 - tag_weight) * cos_text + tag_weight * cos_tags``,
+    so every score lies in [0, 1].
+    """
+
+    #: language of articles whose ``language`` field is empty; None detects it per article.
+    language: str | None = None
+    #: how many times a title word counts against a body word.
+    title_weight: float = 3.0
+    #: share of the score given to tag overlap (0 = text only, 1 = tags only).
+    tag_weight: float = 0.3
+    #: use 1 + log(tf) instead of raw term counts.
+    sublinear_tf: bool = True
+    #: drop terms found in fewer documents than this (int) or this share (float).
+    min_df: int | float = 1
+    #: drop terms found in more than this share (float) or number (int) of documents.
+    max_df: int | float = 0.5
+    #: keep only the most frequent terms; None keeps all that pass the df cut-offs.
+    max_features: int | None = None
+    #: also index adjacent word pairs of the same field.
+    bigrams: bool = False
+    #: apply the Snowball stemmer of each article's language.
+    stem: bool = True
+    #: remove the language's stop words.
+    stop_words: bool = True
+    #: neighbours stored per article (K); queries for more are answered exactly.
+    n_neighbors: int = 50
+    #: only articles of the same ``section`` are candidates (e.g. one site of many).
+    same_section: bool = False
+    #: memory budget, in MiB, of one block of the neighbour computation.
+    block_mib: int = 256
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.tag_weight <= 1.0:
+            raise ConfigError(f"expected 0 <= tag_weight <= 1, got tag_weight={self.tag_weight}")
+        if self.title_weight < 0:
+            raise ConfigError(f"expected title_weight >= 0, got title_weight={self.title_weight}")
+        if self.n_neighbors < 1:
+            raise ConfigError(f"expected n_neighbors >= 1, got n_neighbors={self.n_neighbors}")
+        if self.block_mib < 1:
+            raise ConfigError(f"expected block_mib >= 1, got block_mib={self.block_mib}")
+        for name in ("min_df", "max_df"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"expected {name} to be a number >= 0, got {name}={value!r}")
+            if isinstance(value, float) and value > 1.0:
+                raise ConfigError(
+                    f"expected {name} as a share in [0, 1] or a document count (int), "
+                    f"got {name}={value}"
+                )
+        if self.max_features is not None and self.max_features < 1:
+            raise ConfigError(f"expected max_features >= 1 or None, got {self.max_features}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, ready for JSON or TOML."""
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> BuildConfig:
+        """A copy with some fields changed (validated like the constructor)."""
+        return BuildConfig.from_dict({**self.to_dict(), **changes})
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], *, source: str = "config") -> BuildConfig:
+        """Build from a mapping, rejecting unknown keys and coercing obvious types."""
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"{source}: unknown setting(s) {', '.join(unknown)}; "
+                f"valid settings are {', '.join(known)}"
+            )
+        coerced = {name: _coerce(name, value, source) for name, value in values.items()}
+        try:
+            return cls(**coerced)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> BuildConfig:
+        """Read a TOML file whose top-level keys (or ``[build]`` table) are field names."""
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"config file {os.fspath(path)!r} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{os.fspath(path)}: invalid TOML: {exc}") from None
+        if isinstance(data.get("build"), dict):
+            data = data["build"]
+        return cls.from_dict(data, source=os.fspath(path))
+
+    def to_toml(self) -> str:
+        """The config as TOML text that :meth:`from_toml` reads back (None values omitted)."""
+        lines = []
+        for name, value in self.to_dict().items():
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, str):
+                text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            else:
+                text = repr(value)
+            lines.append(f"{name} = {text}")
+        return "\n".join(lines) + "\n"
+
+
+_OPTIONAL = {"language", "max_features"}
+_TYPES: dict[str, tuple[type, ...]] = {
+    "language": (str,),
+    "title_weight": (float,),
+    "tag_weight": (float,),
+    "sublinear_tf": (bool,),
+    "min_df": (int, float),
+    "max_df": (int, float),
+    "max_features": (int,),
+    "bigrams": (bool,),
+    "stem": (bool,),
+    "stop_words": (bool,),
+    "n_neighbors": (int,),
+    "same_section": (bool,),
+    "block_mib": (int,),
+}
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    """Accept strings from environment variables and ints where floats are meant."""
+    if value is None or (isinstance(value, str) and value.lower() in {"none", "null", ""}):
+        if name in _OPTIONAL:
+            return None
+        raise ConfigError(f"{source}: setting {name} cannot be empty")
+    kinds = _TYPES[name]
+    if bool in kinds:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false",
+                                                        "no", "off"}:
+            return value.lower() in {"1", "true", "yes", "on"}
+        raise ConfigError(f"{source}: expected true or false for {name}, got {value!r}")
+    if kinds == (str,):
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{source}: expected text for {name}, got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = int(value) if value.strip().lstrip("-").isdigit() else float(value)
+        except ValueError:
+            raise ConfigError(f"{source}: expected a number for {name}, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{source}: expected a number for {name}, got {value!r}")
+    if kinds == (float,):
+        return float(value)
+    if kinds == (int,):
+        if isinstance(value, float) and not value.is_integer():
+            raise ConfigError(f"{source}: expected a whole number for {name}, got {value!r}")
+        return int(value)
+    return value

@@ -1,0 +1,34 @@
+"""Exceptions raised by the library.
+
+Each one subclasses :class:`RecommenderError` *and* the builtin it resembles, so
+callers can catch either (``except KeyError`` keeps working for unknown ids).
+"""
+
+from __future__ import annotations
+
+
+class RecommenderError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class CorpusError(RecommenderError, ValueError):
+    """Bad input articles: the message names the file, line and field."""
+
+
+class UnknownArticleError(RecommenderError, KeyError):
+    """An article id that the index does not hold."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; keep messages readable
+        return str(self.args[0]) if self.args else ""
+
+
+class IndexFormatError(RecommenderError, ValueError):
+    """A directory that is not an index of this package, or of an incompatible version."""
+
+
+class IndexIntegrityError(RecommenderError):
+    """An index whose files do not match the digests its manifest recorded."""
+
+
+class ConfigError(RecommenderError, ValueError):
+    """A configuration value or file that cannot be used."""

@@ -1,0 +1,42 @@
+"""Plain records that move through the pipeline: :class:`Article` in, :class:`Related` out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article of a site's archive.
+
+    ``related`` holds known related ids (editor links). It is used by evaluation and
+    by curated-first ranking, never as a similarity feature.
+    """
+
+    id: str
+    title: str = ""
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    published: dt.date | None = None
+    section: str | None = None
+    language: str | None = None
+    related: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        # Accept lists for convenience but store tuples so the record stays hashable.
+        if not isinstance(self.tags, tuple):
+            object.__setattr__(self, "tags", tuple(self.tags))
+        if not isinstance(self.related, tuple):
+            object.__setattr__(self, "related", tuple(self.related))
+        if isinstance(self.published, str):
+            object.__setattr__(self, "published", dt.date.fromisoformat(self.published[:10]))
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """One recommended article: its id and similarity score (higher is closer)."""
+
+    id: str
+    score: float
+    title: str = ""
