@@ -1,0 +1,469 @@
+"""Read and validate articles from JSON Lines, CSV/TSV files or plain dicts.
+
+This is the edge of the pipeline: every check on input happens here, once, so later stages
+can trust an :class:`~recommender.records.Article`. Errors are :class:`CorpusError` and name
+the file, the 1-based line (or record) and the field, with the offending value and a fix.
+
+Accepted values, per field:
+
+- ``id``: a non-empty string, or an integer (stored as its decimal string); floats and
+  booleans are rejected. Surrounding whitespace is removed. Ids are unique across all the
+  files of one :func:`read_articles` call.
+- ``title``, ``body``: a string or null (null becomes ``""``). Text is kept as written.
+- ``tags``: a list of strings or null. Tags are stripped and empty ones dropped; case is
+  kept (normalisation belongs to the analysis stage).
+- ``related``: a list of ids (strings or integers) or null; stripped, empty ones dropped.
+- ``published``: null, ``"YYYY-MM-DD"``, or an ISO datetime such as
+  ``"2020-09-26T14:40:00Z"`` whose date part (as written, no time-zone shift) is kept.
+- ``section``: a string or null, stripped; empty becomes null.
+- ``language``: a string or null, stripped and lower-cased: ``"fr"``, ``"pt-br"``.
+
+An article needs a title, a body or a tag: without any there is nothing to compare it by.
+Blank lines are skipped, a UTF-8 byte-order mark is tolerated, unknown fields are ignored.
+
+CSV files need a header row with an ``id`` column (names are case-insensitive); ``tags``
+and ``related`` cells hold several values separated by ``|``, or by ``;`` when the cell has
+no ``|``. The delimiter is ``,`` (tab for ``.tsv``), unless the header line holds none of it
+but does hold a tab or ``;``. Quoting is strict (a stray quote is an error, not a silently
+merged record). Errors give the physical line where the record starts.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+from recommender.errors import CorpusError
+from recommender.records import Article
+
+__all__ = [
+    "article_to_record",
+    "articles_from_records",
+    "iter_articles",
+    "read_articles",
+    "write_articles",
+]
+
+logger = logging.getLogger(__name__)
+
+Format = Literal["jsonl", "csv"]
+PathArg = str | os.PathLike[str]
+
+_JSONL_EXTENSIONS = (".jsonl", ".ndjson", ".json-lines", ".jsonlines")
+_TAB_EXTENSIONS = (".tsv", ".tab")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+_DMY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
+_CSV_FIELDS = ("id", "title", "body", "tags", "published", "section", "language", "related")
+# Article bodies easily exceed csv's default 128 KiB cell limit; 2**31 - 1 is the largest
+# value every platform accepts.
+_CSV_FIELD_LIMIT = 2**31 - 1
+_JSONL_REMEDY = (
+    "each line must hold one JSON object (JSON Lines, not a pretty-printed document); "
+    "for a CSV file pass format='csv'"
+)
+
+
+def _show(value: Any) -> str:
+    """The value as an error message shows it: a short repr and its type."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def _bad(where: str, field: str, expected: str, value: Any, remedy: str = "") -> CorpusError:
+    """``<where>, field 'f': expected X, got 'v' (type); remedy``."""
+    tail = f"; {remedy}" if remedy else ""
+    return CorpusError(f"{where}, field '{field}': expected {expected}, got {_show(value)}{tail}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _Checker:
+    """Turns one raw record into an :class:`Article`; remembers ids to catch duplicates."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}  # id -> where it first appeared
+
+    def article(self, rec: Mapping[str, Any], where: str, *, split: bool = False) -> Article:
+        art_id = _id(rec.get("id"), where)
+        if art_id in self.seen:
+            raise CorpusError(
+                f"{where}, field 'id': duplicate id {art_id!r}, first seen at "
+                f"{self.seen[art_id]}; ids must be unique (rename or remove one of the two)"
+            )
+        title = _text(rec.get("title"), where, "title")
+        body = _text(rec.get("body"), where, "body")
+        tags = _strings(rec.get("tags"), where, "tags", split=split, ints=False)
+        if not (tags or title.strip() or body.strip()):
+            raise CorpusError(
+                f"{where}: article {art_id!r} has no title, body or tags, so there is "
+                "nothing to compare it by; fill in one of them or remove the article"
+            )
+        article = Article(
+            id=art_id,
+            title=title,
+            body=body,
+            tags=tags,
+            published=_date(rec.get("published"), where),
+            section=_text(rec.get("section"), where, "section").strip() or None,
+            language=_language(rec.get("language"), where),
+            related=_strings(rec.get("related"), where, "related", split=split, ints=True),
+        )
+        self.seen[art_id] = where
+        return article
+
+
+def _id(value: Any, where: str) -> str:
+    if _is_int(value):
+        return str(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _bad(where, "id", "a non-empty id", value, "every article needs a unique id")
+    if not isinstance(value, str):
+        raise _bad(where, "id", "a string (or integer) id", value, 'quote it, e.g. "A123"')
+    return value.strip()
+
+
+def _text(value: Any, where: str, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _bad(where, field, "a string or null", value)
+    return value
+
+
+def _language(value: Any, where: str) -> str | None:
+    code = _text(value, where, "language").strip().lower()
+    if code and not _LANGUAGE.fullmatch(code):
+        remedy = "use an ISO 639 code, or null to have it detected"
+        raise _bad(where, "language", "a code such as 'fr', 'en' or 'pt-br'", value, remedy)
+    return code or None
+
+
+def _strings(value: Any, where: str, field: str, *, split: bool, ints: bool) -> tuple[str, ...]:
+    """A list field; CSV cells (``split``) hold ``|``- or ``;``-separated values instead."""
+    if value is None:
+        return ()
+    if isinstance(value, str) and split:
+        sep = "|" if "|" in value else ";"
+        return tuple(s for s in (p.strip() for p in value.split(sep)) if s)
+    if isinstance(value, str):
+        guess = [p.strip() for p in re.split(r"[,;|]", value) if p.strip()]
+        example = json.dumps(guess, ensure_ascii=False)[:60]
+        raise _bad(where, field, "a list of strings", value, f"write a JSON list: {example}")
+    if not isinstance(value, list | tuple):
+        raise _bad(where, field, "a list of strings or null", value)
+    out = []
+    for pos, item in enumerate(value, 1):
+        if ints and _is_int(item):
+            item = str(item)
+        if not isinstance(item, str):
+            raise _bad(where, field, f"a list of strings; item {pos} is not a string", item)
+        if item := item.strip():
+            out.append(item)
+    return tuple(out)
+
+
+def _date(value: Any, where: str) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if value is None or isinstance(value, dt.date):
+        return value
+    expected = "an ISO date 'YYYY-MM-DD' (or ISO datetime) or null"
+    if not isinstance(value, str):
+        raise _bad(where, "published", expected, value)
+    text = value.strip()
+    try:
+        if not text:
+            return None
+        if _DATE.fullmatch(text):
+            return dt.date.fromisoformat(text)
+        if _DATETIME.match(text):
+            return dt.datetime.fromisoformat(text).date()
+    except ValueError as exc:
+        raise _bad(where, "published", "a valid date", value, str(exc)) from None
+    remedy = "write it as e.g. '2020-09-26'"
+    if dmy := _DMY.fullmatch(text):
+        day, month, year = dmy.groups()
+        remedy = f"write '{year}-{int(month):02d}-{int(day):02d}' if it is day/month/year"
+    raise _bad(where, "published", expected, value, remedy)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _resolve(path: Any, format: Format | None) -> tuple[Path, str, Format, str]:
+    """Check the path and pick format and delimiter, eagerly, before any reading."""
+    if not isinstance(path, str | os.PathLike):
+        raise CorpusError(f"expected a file path, got {_show(path)}")
+    name = os.fspath(path)
+    file = Path(path)
+    suffix = file.suffix.lower()
+    if format is not None and format not in ("jsonl", "csv"):
+        raise CorpusError(f"format must be 'jsonl', 'csv' or None, got {format!r}")
+    fmt: Format | None = format
+    if fmt is None and suffix in _JSONL_EXTENSIONS:
+        fmt = "jsonl"
+    elif fmt is None and suffix in (".csv", *_TAB_EXTENSIONS):
+        fmt = "csv"
+    elif fmt is None:
+        raise CorpusError(
+            f"{name}: cannot tell the format from the extension {suffix or '(none)'!r}; "
+            "pass format='jsonl' (one JSON object per line) or format='csv'"
+        )
+    if file.is_dir() or not file.exists():  # pipes such as /dev/stdin are fine
+        what = "is a directory" if file.is_dir() else "does not exist"
+        raise CorpusError(f"{name}: {what}; pass the path of a corpus file")
+    return file, name, fmt, "\t" if suffix in _TAB_EXTENSIONS else ","
+
+
+def _check_encoding(encoding: str) -> str:
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise CorpusError(f"unknown encoding {encoding!r}; try 'utf-8' or 'latin-1'") from None
+    if "\n".encode(codec.name) != b"\n":
+        raise CorpusError(
+            f"encoding {encoding!r} is not supported (lines are split on byte 0x0A); "
+            "convert the file to UTF-8, e.g. iconv -f UTF-16 -t UTF-8"
+        )
+    return codec.name
+
+
+def _lines(file: Path, name: str, encoding: str) -> Iterator[tuple[int, str]]:
+    """Decoded physical lines with their 1-based numbers, so decode errors name the line."""
+    try:
+        fh = file.open("rb")
+    except OSError as exc:
+        raise CorpusError(f"{name}: cannot read the file ({exc.strerror})") from exc
+    with fh:
+        yield from _decode(fh, name, encoding)
+
+
+def _decode(fh: BinaryIO, name: str, encoding: str) -> Iterator[tuple[int, str]]:
+    for lineno, raw in enumerate(fh, 1):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            bad = raw[exc.start : exc.end]
+            raise CorpusError(
+                f"{name}, line {lineno}: bytes {bad!r} at byte {exc.start + 1} are not valid "
+                f"{encoding}; re-save the file as UTF-8 or pass the right encoding= "
+                "(e.g. 'cp1252')"
+            ) from None
+        yield lineno, text.removeprefix("\ufeff") if lineno == 1 else text
+
+
+def _iter_jsonl(file: Path, name: str, encoding: str, checker: _Checker) -> Iterator[Article]:
+    for lineno, text in _lines(file, name, encoding):
+        if not text.strip():
+            continue
+        where = f"{name}, line {lineno}"
+        try:
+            rec = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(
+                f"{where}, column {exc.colno}: invalid JSON: {exc.msg}; {_JSONL_REMEDY}"
+            ) from None
+        if not isinstance(rec, dict):
+            raise CorpusError(f"{where}: expected a JSON object, got {_show(rec)}; {_JSONL_REMEDY}")
+        yield checker.article(rec, where)
+
+
+def _header(name: str, cells: list[str]) -> list[str]:
+    columns = [c.strip().lower() for c in cells]
+    if "id" not in columns:
+        raise CorpusError(
+            f"{name}, line 1: no 'id' column in the header {cells!r}; the header row must "
+            f"name the columns, e.g. {','.join(_CSV_FIELDS)}"
+        )
+    dupes = sorted({c for c in columns if c and columns.count(c) > 1})
+    if dupes:
+        raise CorpusError(
+            f"{name}, line 1: duplicate columns {dupes} in the header; rename or remove one of each"
+        )
+    return columns
+
+
+def _iter_csv(
+    file: Path, name: str, encoding: str, checker: _Checker, delimiter: str
+) -> Iterator[Article]:
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+    lines = (text for _, text in _lines(file, name, encoding))
+    first = next(lines, None)
+    if first is None:
+        raise CorpusError(
+            f"{name}: empty file; a CSV corpus needs a header row with an 'id' column"
+        )
+    if delimiter not in first:
+        delimiter = next((d for d in ("\t", ";") if d in first), delimiter)
+    reader = csv.reader(chain([first], lines), delimiter=delimiter, strict=True)
+    columns: list[str] | None = None
+    previous = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CorpusError(
+                f"{name}, line {previous + 1}: malformed CSV record: {exc}; check its quotes"
+            ) from None
+        start, previous = previous + 1, reader.line_num
+        if columns is None:
+            columns = _header(name, row)
+        elif any(cell.strip() for cell in row):
+            where = f"{name}, line {start}"
+            if len(row) > len(columns):
+                raise CorpusError(
+                    f"{where}: {len(row)} cells but the header has {len(columns)} columns; "
+                    f"quote cells that contain the delimiter {delimiter!r}"
+                )
+            yield checker.article(dict(zip(columns, row, strict=False)), where, split=True)
+
+
+def _iter_file(
+    path: Any, format: Format | None, encoding: str, checker: _Checker
+) -> Iterator[Article]:
+    file, name, fmt, delimiter = _resolve(path, format)
+    codec = _check_encoding(encoding)
+    if fmt == "jsonl":
+        return _iter_jsonl(file, name, codec, checker)
+    return _iter_csv(file, name, codec, checker, delimiter)
+
+
+def iter_articles(
+    path: PathArg, *, format: Format | None = None, encoding: str = "utf-8"
+) -> Iterator[Article]:
+    """Stream the articles of one file, validating each line as it is read.
+
+    For archives too big to hold at once. The path, format and encoding are checked when
+    this is called; line errors surface while iterating.
+    """
+    return _iter_file(path, format, encoding, _Checker())
+
+
+def read_articles(
+    paths: PathArg | Sequence[PathArg],
+    *,
+    format: Format | None = None,
+    encoding: str = "utf-8",
+) -> list[Article]:
+    """Read and validate one or more corpus files into a list of articles.
+
+    The format comes from the extension (``.jsonl``/``.ndjson``/``.json-lines``: JSON Lines;
+    ``.csv``; ``.tsv``: tab-separated) unless ``format`` is given. Ids must be unique
+    across all files. Raises :class:`CorpusError` naming the file, line and field.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    if not paths:
+        raise CorpusError("no corpus files given; pass a path or a list of paths")
+    checker = _Checker()
+    articles: list[Article] = []
+    for path in paths:
+        articles.extend(_iter_file(path, format, encoding, checker))
+    logger.debug("read %d articles from %d file(s)", len(articles), len(paths))
+    return articles
+
+
+def articles_from_records(
+    records: Iterable[Mapping[str, Any]], *, source: str = "<records>"
+) -> list[Article]:
+    """Validate plain mappings (e.g. rows from a CMS) as a file's lines would be.
+
+    Errors name the 1-based record: ``<records>, record 3, field 'tags': ...``.
+
+    Examples
+    --------
+    >>> articles_from_records([{"id": 7, "title": "Hops", "tags": [" beer "]}])
+    [Article(id='7', title='Hops', body='', tags=('beer',), published=None, section=None, \
+language=None, related=())]
+    """
+    checker = _Checker()
+    articles = []
+    for number, rec in enumerate(records, 1):
+        where = f"{source}, record {number}"
+        if not isinstance(rec, Mapping):
+            raise CorpusError(f"{where}: expected a mapping of fields, got {_show(rec)}")
+        articles.append(checker.article(rec, where))
+    return articles
+
+
+def article_to_record(article: Article) -> dict[str, Any]:
+    """The JSON-ready dict of an article, inverse of :func:`articles_from_records`.
+
+    Examples
+    --------
+    >>> article_to_record(Article(id="a", title="T", published="2020-09-26"))["published"]
+    '2020-09-26'
+    """
+    published = article.published
+    if isinstance(published, dt.datetime):
+        published = published.date()
+    return {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "tags": list(article.tags),
+        "published": published.isoformat() if published is not None else None,
+        "section": article.section,
+        "language": article.language,
+        "related": list(article.related),
+    }
+
+
+def _encode(record: dict[str, Any]) -> bytes:
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        return line.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:  # lone surrogates: \u escapes keep them readable back
+        return json.dumps(record).encode("ascii") + b"\n"
+
+
+def write_articles(articles: Iterable[Article], path: PathArg) -> int:
+    """Write articles as UTF-8 JSON Lines, atomically; return how many were written.
+
+    Each article is validated first (so the file always reads back) and written in its
+    normalised form. The file appears complete or not at all: it is written to a temporary
+    file in the same directory, then renamed over ``path``.
+    """
+    target = Path(path)
+    name = os.fspath(path)
+    checker = _Checker()
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    count = 0
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for count, article in enumerate(articles, 1):
+                where = f"{name}, article {count}"
+                if not isinstance(article, Article):
+                    raise CorpusError(f"{where}: expected an Article, got {_show(article)}")
+                checked = checker.article(article_to_record(article), where)
+                fh.write(_encode(article_to_record(checked)))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return count
