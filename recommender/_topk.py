@@ -1,0 +1,178 @@
+"""Top-K neighbours of sparse rows, block by block, never a dense n x n.
+
+Ties are broken by the lower row number so results are deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+#: bytes per stored product entry while a block is ranked (value, column, row, sort keys).
+_BYTES_PER_ENTRY = 40
+#: products denser than this share of their cells are ranked as dense arrays.
+_DENSE_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What may be a neighbour: a live mask and, optionally, a section code per row."""
+
+    alive: np.ndarray | None = None
+    sections: np.ndarray | None = None
+
+
+def plan_blocks(X: sp.csr_matrix, XT: sp.csr_matrix, budget_bytes: int) -> list[tuple[int, int]]:
+    """Row ranges whose product ``X[a:b] @ XT`` fits the budget.
+
+    The number of entries of a product row is bounded by the summed posting lengths of
+    its terms (and by n); blocks are cut where the running bound reaches the budget.
+    """
+    n = X.shape[0]
+    if n == 0:
+        return []
+    postings = np.diff(XT.indptr).astype(np.float64)  # documents per term
+    bound = np.minimum(X.copy().astype(np.float64, copy=False).sign() @ postings, XT.shape[1])
+    bound = np.maximum(bound, 1.0) * _BYTES_PER_ENTRY
+    cumulative = np.cumsum(bound)
+    blocks = []
+    start = 0
+    while start < n:
+        base = cumulative[start - 1] if start else 0.0
+        stop = int(np.searchsorted(cumulative, base + budget_bytes, side="right"))
+        stop = min(max(stop, start + 1), n)
+        blocks.append((start, stop))
+        start = stop
+    return blocks
+
+
+def topk_rows(
+    scores: sp.csr_matrix,
+    k: int,
+    *,
+    row_ids: np.ndarray | None = None,
+    candidates: Candidates | None = None,
+    query_sections: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``k`` columns of each row of a sparse score matrix.
+
+    ``row_ids`` gives each row's own column (excluded: no article is its own neighbour).
+    Returns ``(indices, values)`` of shape (rows, k); missing slots hold -1 and 0.
+    Dense-ish blocks are ranked as a dense array (argpartition), sparse ones by sorting
+    their entries; both give the same order: score, then the lower column.
+    """
+    scores = scores.tocsr()
+    n_rows, n_cols = scores.shape
+    if n_rows and scores.nnz > _DENSE_SHARE * n_rows * n_cols:
+        return _topk_dense(scores, k, row_ids, candidates, query_sections)
+    counts = np.diff(scores.indptr)
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), counts)
+    cols = scores.indices.astype(np.int64, copy=False)
+    vals = scores.data
+    keep = vals > 0
+    if row_ids is not None:
+        keep &= cols != np.asarray(row_ids)[rows]
+    if candidates is not None:
+        if candidates.alive is not None:
+            keep &= candidates.alive[cols]
+        if candidates.sections is not None and query_sections is not None:
+            keep &= candidates.sections[cols] == np.asarray(query_sections)[rows]
+    return _rank(rows[keep], cols[keep], vals[keep], n_rows, k)
+
+
+def _rank(
+    rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order (row, col, value) entries by row, score desc, col asc; keep ``k`` per row."""
+    order = np.lexsort((cols, -vals, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    starts = np.searchsorted(rows, np.arange(n_rows))
+    rank = np.arange(len(rows)) - starts[rows]
+    take = rank < k
+    out_idx = np.full((n_rows, k), -1, dtype=np.int32)
+    out_val = np.zeros((n_rows, k), dtype=np.float32)
+    out_idx[rows[take], rank[take]] = cols[take]
+    out_val[rows[take], rank[take]] = np.clip(vals[take], 0.0, 1.0)
+    return out_idx, out_val
+
+
+def _topk_dense(
+    scores: sp.csr_matrix,
+    k: int,
+    row_ids: np.ndarray | None,
+    candidates: Candidates | None,
+    query_sections: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    n_rows, n_cols = scores.shape
+    D = scores.toarray()
+    if row_ids is not None:
+        D[np.arange(n_rows), np.asarray(row_ids)] = 0.0
+    if candidates is not None:
+        if candidates.alive is not None:
+            D[:, ~candidates.alive[:n_cols]] = 0.0
+        if candidates.sections is not None and query_sections is not None:
+            D[candidates.sections[None, :n_cols] != np.asarray(query_sections)[:, None]] = 0.0
+    if n_cols > k:
+        # k-th best value per row; ties at that value go to the lowest columns
+        part = np.argpartition(-D, k - 1, axis=1)[:, :k]
+        kth = np.take_along_axis(D, part, axis=1).min(axis=1, keepdims=True)
+        above = D > kth
+        tied = (D == kth) & (D > 0)
+        room = k - above.sum(axis=1, keepdims=True)
+        keep = above | (tied & (np.cumsum(tied, axis=1, dtype=np.int32) <= room))
+    else:
+        keep = D > 0
+    rows, cols = np.nonzero(keep)
+    return _rank(rows, cols, D[rows, cols], n_rows, k)
+
+
+def topk_block(
+    X: sp.csr_matrix,
+    XT: sp.csr_matrix,
+    start: int,
+    stop: int,
+    k: int,
+    candidates: Candidates | None = None,
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """Neighbours of rows ``start:stop`` of ``X`` against every row (``XT`` is ``X.T``)."""
+    product = X[start:stop] @ XT
+    row_ids = np.arange(start, stop)
+    sections = None
+    if candidates is not None and candidates.sections is not None:
+        sections = candidates.sections[start:stop]
+    idx, val = topk_rows(
+        product, k, row_ids=row_ids, candidates=candidates, query_sections=sections
+    )
+    return start, idx, val
+
+
+def merge_into_rows(
+    neighbors: np.ndarray,
+    scores: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    values: np.ndarray,
+) -> None:
+    """Offer new (row, column, score) neighbours to existing rows, in place.
+
+    Each row keeps its best K by the same order as a build (score, then lower column).
+    """
+    if len(rows) == 0:
+        return
+    k = neighbors.shape[1]
+    order = np.argsort(rows, kind="stable")
+    rows, cols, values = rows[order], cols[order], values[order]
+    bounds = np.flatnonzero(np.diff(rows)) + 1
+    for group in np.split(np.arange(len(rows)), bounds):
+        r = int(rows[group[0]])
+        old = neighbors[r]
+        valid = old >= 0
+        all_cols = np.concatenate([old[valid].astype(np.int64), cols[group]])
+        all_vals = np.concatenate([scores[r][valid], values[group].astype(np.float32)])
+        best = np.lexsort((all_cols, -all_vals))[:k]
+        neighbors[r] = -1
+        scores[r] = 0.0
+        neighbors[r, : len(best)] = all_cols[best]
+        scores[r, : len(best)] = all_vals[best]

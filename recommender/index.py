@@ -1,0 +1,424 @@
+"""RelatedIndex: build the neighbour graph once, answer related-story queries from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender import persistence
+from recommender._parallel import Progress, neighbour_graph
+from recommender._topk import Candidates, merge_into_rows, topk_rows
+from recommender.config import BuildConfig
+from recommender.errors import (
+    CorpusError,
+    IndexFormatError,
+    RecommenderError,
+    UnknownArticleError,
+)
+from recommender.records import Article, Related
+from recommender.rerank import Filter
+from recommender.vectorize import ArticleVectorizer
+
+logger = logging.getLogger(__name__)
+
+
+def _check_k(k: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"expected k >= 1, got k={k!r}")
+
+
+def vectorizer_for(config: BuildConfig) -> ArticleVectorizer:
+    """The vectorizer a config describes (unfitted)."""
+    return ArticleVectorizer(
+        language=config.language,
+        title_weight=config.title_weight,
+        tag_weight=config.tag_weight,
+        sublinear_tf=config.sublinear_tf,
+        min_df=config.min_df,
+        max_df=config.max_df,
+        max_features=config.max_features,
+        bigrams=config.bigrams,
+        stem=config.stem,
+        stop_words=config.stop_words,
+    )
+
+
+class RelatedIndex:
+    """Articles, their vectors and their top-K neighbours; answers ``related``/``similar``.
+
+    Build with :meth:`build`, persist with :meth:`save` / :meth:`load`.
+
+    Examples
+    --------
+    >>> from recommender.records import Article
+    >>> arts = [Article(id="a", title="Sécheresse au Maroc", tags=("Eau",)),
+    ...         Article(id="b", title="Barrages et sécheresse", tags=("Eau",)),
+    ...         Article(id="c", title="Football : la CAN", tags=("Sport",))]
+    >>> index = RelatedIndex.build(arts)
+    >>> [r.id for r in index.related("a", k=2)]
+    ['b']
+    """
+
+    def __init__(
+        self,
+        *,
+        config: BuildConfig,
+        vectorizer: ArticleVectorizer,
+        matrix: sp.csr_matrix,
+        neighbors: np.ndarray,
+        scores: np.ndarray,
+        ids: list[str],
+        titles: list[str],
+        section_codes: np.ndarray,
+        section_names: list[str],
+        published: np.ndarray,
+        alive: np.ndarray | None = None,
+    ) -> None:
+        self.config = config
+        self.vectorizer = vectorizer
+        self._X = matrix
+        self._XT = matrix.T.tocsr()
+        self._neighbors = neighbors
+        self._scores = scores
+        self._ids = ids
+        self._titles = titles
+        self._section_codes = section_codes
+        self._section_names = section_names
+        self._published = published
+        self._alive = np.ones(len(ids), dtype=bool) if alive is None else alive
+        self._positions = {id_: i for i, id_ in enumerate(ids) if self._alive[i]}
+
+    # -- building -------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        articles: Iterable[Article],
+        config: BuildConfig | None = None,
+        *,
+        n_jobs: int | None = None,
+        progress: Progress | None = None,
+    ) -> RelatedIndex:
+        """Vectorize ``articles`` and compute each one's top-K neighbours.
+
+        ``n_jobs`` is joblib's: None or 1 runs in this process, -1 uses every core; the
+        backend (local processes, Dask, Ray) is whatever ``joblib.parallel_config`` says.
+        """
+        config = config or BuildConfig()
+        arts = list(articles)
+        if not arts:
+            raise RecommenderError("cannot build an index from 0 articles")
+        seen: set[str] = set()
+        for a in arts:
+            if a.id in seen:
+                raise CorpusError(f"duplicate article id {a.id!r}; ids must be unique")
+            seen.add(a.id)
+        if progress is not None:
+            progress("vectorize", 0, len(arts))
+        vectorizer = vectorizer_for(config)
+        X = vectorizer.fit_transform(arts)
+        if progress is not None:
+            progress("vectorize", len(arts), len(arts))
+        names = sorted({a.section for a in arts if a.section is not None})
+        lookup = {name: i for i, name in enumerate(names)}
+        codes = np.array([lookup.get(a.section, -1) for a in arts], dtype=np.int32)
+        published = np.array(
+            [np.datetime64(a.published, "D") if a.published else np.datetime64("NaT", "D")
+             for a in arts],
+            dtype="datetime64[D]",
+        )
+        XT = X.T.tocsr()
+        candidates = Candidates(sections=codes if config.same_section else None)
+        k = min(config.n_neighbors, max(len(arts) - 1, 1))
+        neighbors, scores = neighbour_graph(
+            X, k, candidates=candidates, n_jobs=n_jobs,
+            budget_bytes=config.block_mib << 20, progress=progress, XT=XT,
+        )
+        logger.info("built index of %d articles, %d features", len(arts), X.shape[1])
+        return cls(
+            config=config, vectorizer=vectorizer, matrix=X, neighbors=neighbors,
+            scores=scores, ids=[a.id for a in arts], titles=[a.title for a in arts],
+            section_codes=codes, section_names=names, published=published,
+        )
+
+    # -- reading --------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._positions
+
+    @property
+    def ids(self) -> list[str]:
+        """Ids of the articles in the index, in build order."""
+        return [i for p, i in enumerate(self._ids) if self._alive[p]]
+
+    @property
+    def n_neighbors(self) -> int:
+        """K: neighbours stored per article."""
+        return int(self._neighbors.shape[1])
+
+    def position(self, article_id: str) -> int:
+        try:
+            return self._positions[article_id]
+        except KeyError:
+            raise UnknownArticleError(
+                f"unknown article id {article_id!r}: it is not in this index of {len(self)} "
+                "articles (add it with index.add or query a draft with index.similar)"
+            ) from None
+
+    def title(self, article_id: str) -> str:
+        return self._titles[self.position(article_id)]
+
+    def vectors(self, article_ids: Sequence[str] | None = None) -> sp.csr_matrix:
+        """Rows of the similarity matrix (all live articles when ``article_ids`` is None)."""
+        if article_ids is None:
+            return self._X[np.flatnonzero(self._alive)]
+        return self._X[[self.position(i) for i in article_ids]]
+
+    def related(
+        self,
+        article_id: str,
+        k: int = 5,
+        *,
+        section: str | None = None,
+        published_after: dt.date | str | None = None,
+        published_before: dt.date | str | None = None,
+        exclude: Iterable[str] = (),
+    ) -> list[Related]:
+        """The ``k`` indexed articles most similar to ``article_id``, best first.
+
+        Reads the stored neighbour row; when filters or a large ``k`` need more than the
+        row holds, the answer is computed exactly from the vectors instead.
+        """
+        _check_k(k)
+        row = self.position(article_id)
+        filt = Filter.of(section=section, published_after=published_after,
+                         published_before=published_before, exclude=exclude)
+        stored = self._neighbors[row]
+        positions = stored[stored >= 0]
+        full = len(positions) == len(stored)
+        values = self._scores[row][: len(positions)]
+        if not self._alive.all():
+            live = self._alive[positions]
+            positions, values = positions[live], values[live]
+        if not filt.is_empty:
+            keep = self._filter_mask(positions, filt)
+            positions, values = positions[keep], values[keep]
+        if len(positions) < k and full:
+            return self._exact(self._X[row], k, filt, own=row)
+        return self._records(positions[:k], values[:k])
+
+    def similar(
+        self,
+        article: Article,
+        k: int = 5,
+        *,
+        section: str | None = None,
+        published_after: dt.date | str | None = None,
+        published_before: dt.date | str | None = None,
+        exclude: Iterable[str] = (),
+    ) -> list[Related]:
+        """The ``k`` indexed articles most similar to a new article (a draft).
+
+        If the draft's id is in the index, that article is left out of the answer.
+        """
+        _check_k(k)
+        filt = Filter.of(section=section, published_after=published_after,
+                         published_before=published_before, exclude=exclude)
+        x = self.vectorizer.transform([article])
+        own = self._positions.get(article.id, -1)
+        if self.config.same_section and section is None and article.section is not None:
+            filt = Filter.of(section=article.section, published_after=filt.published_after,
+                             published_before=filt.published_before, exclude=filt.exclude)
+        return self._exact(x, k, filt, own=own)
+
+    def _filter_mask(self, positions: np.ndarray, filt: Filter) -> np.ndarray:
+        excluded = np.array([self._positions[i] for i in filt.exclude if i in self._positions],
+                            dtype=np.int64)
+        return filt.mask(positions, section_codes=self._section_codes,
+                         section_names=self._section_names, published=self._published,
+                         excluded_positions=excluded)
+
+    def _exact(self, x: sp.csr_matrix, k: int, filt: Filter, *, own: int) -> list[Related]:
+        """Best ``k`` by one sparse product against every indexed article."""
+        product = (x @ self._XT).tocsr()
+        positions = product.indices.astype(np.int64)
+        values = product.data
+        keep = (values > 0) & (positions != own) & self._alive[positions]
+        if self.config.same_section and own >= 0:
+            keep &= self._section_codes[positions] == self._section_codes[own]
+        positions, values = positions[keep], values[keep]
+        if not filt.is_empty:
+            keep = self._filter_mask(positions, filt)
+            positions, values = positions[keep], values[keep]
+        if len(positions) > k:
+            # exact cut: everything at or above the k-th score, then a stable full order
+            kth = np.partition(-values, k - 1)[k - 1]
+            top = -values <= kth
+            positions, values = positions[top], values[top]
+        order = np.lexsort((positions, -values))[:k]
+        return self._records(positions[order], values[order])
+
+    def _records(self, positions: np.ndarray, values: np.ndarray) -> list[Related]:
+        ids, titles = self._ids, self._titles
+        return [
+            Related(id=ids[p], score=min(max(float(v), 0.0), 1.0), title=titles[p])
+            for p, v in zip(positions.tolist(), values.tolist(), strict=True)
+        ]
+
+    # -- updating -------------------------------------------------------------------------
+    def add(self, articles: Iterable[Article], *, replace: bool = False) -> None:
+        """Index new articles without a rebuild.
+
+        Their neighbours are computed exactly, and each existing article's stored list
+        takes them in where they rank. The vocabulary and IDF stay those of the build:
+        words first seen in new articles are ignored until the next rebuild. With
+        ``replace=True`` articles whose id is already indexed are replaced (an update).
+        """
+        arts = list(articles)
+        if not arts:
+            return
+        batch: set[str] = set()
+        for a in arts:
+            if a.id in batch:
+                raise CorpusError(f"duplicate article id {a.id!r} in the added articles")
+            batch.add(a.id)
+        present = [a.id for a in arts if a.id in self._positions]
+        if present and not replace:
+            raise RecommenderError(
+                f"{len(present)} article(s) already indexed, e.g. {present[0]!r}: "
+                "use update() (or add(..., replace=True)) to replace them"
+            )
+        self.remove(present)
+        first = len(self._ids)
+        Xn = self.vectorizer.transform(arts).astype(self._X.dtype)
+        self._X = sp.vstack([self._X, Xn], format="csr")
+        self._XT = self._X.T.tocsr()
+        for a in arts:
+            if a.section is not None and a.section not in self._section_names:
+                self._section_names.append(a.section)
+        codes = [self._section_names.index(a.section) if a.section is not None else -1
+                 for a in arts]
+        self._section_codes = np.concatenate(
+            [self._section_codes, np.array(codes, dtype=np.int32)])
+        dates = [np.datetime64(a.published, "D") if a.published else np.datetime64("NaT", "D")
+                 for a in arts]
+        self._published = np.concatenate(
+            [self._published, np.array(dates, dtype="datetime64[D]")])
+        self._alive = np.concatenate([self._alive, np.ones(len(arts), dtype=bool)])
+        for offset, a in enumerate(arts):
+            self._ids.append(a.id)
+            self._titles.append(a.title)
+            self._positions[a.id] = first + offset
+        k = self.n_neighbors
+        product = (Xn @ self._XT).tocsr()
+        new_rows = np.arange(first, first + len(arts))
+        sections = self._section_codes if self.config.same_section else None
+        candidates = Candidates(alive=self._alive, sections=sections)
+        idx, val = topk_rows(product, k, row_ids=new_rows, candidates=candidates,
+                             query_sections=None if sections is None else sections[new_rows])
+        self._neighbors = np.concatenate([np.asarray(self._neighbors), idx])
+        self._scores = np.concatenate([np.asarray(self._scores), val])
+        # the same product, read by column, offers each new article to the old rows
+        coo = product.tocoo()
+        old = (coo.col < first) & (coo.data > 0) & self._alive[coo.col]
+        if sections is not None:
+            old &= sections[coo.col] == sections[first + coo.row]
+        merge_into_rows(self._neighbors, self._scores, coo.col[old].astype(np.int64),
+                        (first + coo.row[old]).astype(np.int64), coo.data[old])
+
+    def update(self, articles: Iterable[Article]) -> None:
+        """Replace indexed articles by new versions (new ids are added)."""
+        self.add(articles, replace=True)
+
+    def remove(self, article_ids: Iterable[str]) -> None:
+        """Take articles out of the index; they stop appearing in any list at once."""
+        ids = list(article_ids)
+        rows = [self.position(i) for i in ids]
+        if not rows:
+            return
+        self._alive = np.array(self._alive, dtype=bool)
+        self._alive[rows] = False
+        for i in ids:
+            self._positions.pop(i, None)
+
+    # -- persistence ----------------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str], *, model_card: str | None = None) -> Path:
+        """Write the index directory atomically (see :mod:`recommender.persistence`).
+
+        ``model_card`` (Markdown) is stored beside the arrays as ``MODEL_CARD.md``.
+        """
+        X = self._X
+        id_blob, id_offsets = persistence.pack_strings(self._ids)
+        title_blob, title_offsets = persistence.pack_strings(self._titles)
+        section_blob, section_offsets = persistence.pack_strings(self._section_names)
+        arrays = {
+            "neighbors": np.asarray(self._neighbors), "scores": np.asarray(self._scores),
+            "matrix_data": X.data, "matrix_indices": X.indices, "matrix_indptr": X.indptr,
+            "ids_blob": id_blob, "ids_offsets": id_offsets,
+            "titles_blob": title_blob, "titles_offsets": title_offsets,
+            "sections_blob": section_blob, "sections_offsets": section_offsets,
+            "section_codes": self._section_codes, "published": self._published,
+            "alive": self._alive,
+        }
+        info = {
+            "config": self.config.to_dict(),
+            "counts": {
+                "articles": len(self), "stored_rows": len(self._ids),
+                "features": int(X.shape[1]),
+                "text_features": self.vectorizer.n_text_features_,
+                "tags": len(self.vectorizer.tag_vocabulary_),
+                "sections": len(self._section_names), "n_neighbors": self.n_neighbors,
+                "matrix_nnz": int(X.nnz),
+            },
+        }
+        texts = {"MODEL_CARD.md": model_card} if model_card is not None else None
+        return persistence.write_index(path, arrays, {"vectorizer": self.vectorizer}, info, texts)
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str], *, mmap: bool = True, verify: bool = True
+    ) -> RelatedIndex:
+        """Open an index directory after checking its format version and file digests.
+
+        Only load indexes you built: the vectorizer is stored with joblib, which runs
+        code when unpickling (the digests guard against corruption, not against malice).
+        """
+        stored = persistence.read_index(path, mmap=mmap, verify=verify)
+        a, manifest = stored.arrays, stored.manifest
+        try:
+            n_rows = len(a["alive"])
+            matrix = sp.csr_matrix(
+                (a["matrix_data"], a["matrix_indices"], a["matrix_indptr"]),
+                shape=(n_rows, int(manifest["counts"]["features"])),
+            )
+            return cls(
+                config=BuildConfig.from_dict(manifest["config"], source=f"{path}/manifest.json"),
+                vectorizer=stored.objects["vectorizer"], matrix=matrix,
+                neighbors=a["neighbors"], scores=a["scores"],
+                ids=persistence.unpack_strings(a["ids_blob"], a["ids_offsets"]),
+                titles=persistence.unpack_strings(a["titles_blob"], a["titles_offsets"]),
+                section_codes=a["section_codes"],
+                section_names=persistence.unpack_strings(a["sections_blob"],
+                                                         a["sections_offsets"]),
+                published=a["published"], alive=np.array(a["alive"], dtype=bool),
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            raise IndexFormatError(f"{path}: index files are inconsistent ({exc!r}); "
+                                   "rebuild the index") from None
+
+    def info(self) -> dict[str, Any]:
+        """Counts and config, as stored in the manifest."""
+        return {
+            "articles": len(self), "n_neighbors": self.n_neighbors,
+            "features": int(self._X.shape[1]),
+            "tags": len(self.vectorizer.tag_vocabulary_),
+            "sections": list(self._section_names), "config": self.config.to_dict(),
+        }

@@ -1,0 +1,224 @@
+"""ArticleVectorizer: articles -> one sparse row each, so that a dot product is the similarity.
+
+Row layout: ``hstack([sqrt(1 - w) * T, sqrt(w) * G])`` where ``T`` is the L2-normalised
+TF-IDF of title and body and ``G`` the L2-normalised IDF-weighted tag indicator, hence
+``x . y = (1 - w) * cos_text + w * cos_tags`` exactly (``w`` = ``tag_weight``).
+"""
+
+from __future__ import annotations
+
+import array
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted
+
+from recommender.analysis import detect_language, get_analyzer, normalize_tags
+from recommender.records import Article
+
+TAG_PREFIX = "tag:"
+
+
+class ArticleVectorizer(TransformerMixin, BaseEstimator):
+    """TF-IDF of title + body and IDF-weighted tags, joined with square-root weights.
+
+    Parameters mirror :class:`recommender.BuildConfig`; see there for their meaning.
+
+    Examples
+    --------
+    >>> from recommender.records import Article
+    >>> docs = [Article(id="a", title="Rabat", tags=("Maroc",)),
+    ...         Article(id="b", title="Rabat", tags=("Maroc",))]
+    >>> X = ArticleVectorizer(language="fr").fit_transform(docs)
+    >>> round(float((X[0] @ X[1].T).toarray()[0, 0]), 6)
+    1.0
+    """
+
+    def __init__(
+        self,
+        *,
+        language: str | None = None,
+        title_weight: float = 3.0,
+        tag_weight: float = 0.3,
+        sublinear_tf: bool = True,
+        min_df: int | float = 1,
+        max_df: int | float = 0.5,
+        max_features: int | None = None,
+        bigrams: bool = False,
+        stem: bool = True,
+        stop_words: bool = True,
+        dtype: type = np.float32,
+    ) -> None:
+        self.language = language
+        self.title_weight = title_weight
+        self.tag_weight = tag_weight
+        self.sublinear_tf = sublinear_tf
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.bigrams = bigrams
+        self.stem = stem
+        self.stop_words = stop_words
+        self.dtype = dtype
+
+    # -- analysis -------------------------------------------------------------------------
+    def article_language(self, article: Article) -> str:
+        """The analyzer language of one article: its field, the default, else detection."""
+        if article.language:
+            return article.language
+        if self.language:
+            return self.language
+        return detect_language(f"{article.title}\n{article.body[:2000]}")
+
+    def _terms(self, text: str, analyze: Callable[[str], list[str]]) -> list[str]:
+        tokens = analyze(text)
+        if self.bigrams and len(tokens) > 1:
+            tokens = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+        return tokens
+
+    def _analyze(self, articles: Iterable[Article]) -> Iterable[tuple[list[str], list[str]]]:
+        for article in articles:
+            analyze = get_analyzer(
+                self.article_language(article), stem=self.stem, stop_words=self.stop_words
+            )
+            yield self._terms(article.title, analyze), self._terms(article.body, analyze)
+
+    # -- counting -------------------------------------------------------------------------
+    def _count(
+        self, articles: Sequence[Article], vocabulary: dict[str, int], grow: bool
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Title and body count matrices over one vocabulary (grown during fit)."""
+        mats = []
+        columns: list[array.array] = [array.array("i"), array.array("i")]
+        indptr: list[list[int]] = [[0], [0]]
+        for fields in self._analyze(articles):
+            for f, tokens in enumerate(fields):
+                cols = columns[f]
+                for token in tokens:
+                    j = vocabulary.get(token)
+                    if j is None:
+                        if not grow:
+                            continue
+                        j = vocabulary[token] = len(vocabulary)
+                    cols.append(j)
+                indptr[f].append(len(cols))
+        for f in range(2):
+            idx = np.frombuffer(columns[f], dtype=np.int32)
+            m = sp.csr_matrix(
+                (np.ones(len(idx), dtype=np.float64), idx, np.asarray(indptr[f], dtype=np.int64)),
+                shape=(len(articles), len(vocabulary)),
+            )
+            m.sum_duplicates()
+            mats.append(m)
+        return mats[0], mats[1]
+
+    def _term_frequencies(self, title: sp.csr_matrix, body: sp.csr_matrix) -> sp.csr_matrix:
+        tf = (title * float(self.title_weight) + body).tocsr()
+        tf.eliminate_zeros()
+        if self.sublinear_tf:
+            np.log(tf.data, out=tf.data)
+            tf.data += 1.0
+        return tf
+
+    def _limits(self, n_docs: int) -> tuple[float, float]:
+        def as_count(v: int | float) -> float:
+            return v * n_docs if isinstance(v, float) else float(v)
+
+        low, high = as_count(self.min_df), as_count(self.max_df)
+        # A tiny corpus must not lose every term to max_df: keep terms found in 1 document.
+        return low, max(high, 1.0)
+
+    # -- tags -----------------------------------------------------------------------------
+    def _tag_matrix(self, articles: Sequence[Article]) -> sp.csr_matrix:
+        cols: list[int] = []
+        indptr = [0]
+        for article in articles:
+            for tag in normalize_tags(article.tags):
+                j = self.tag_vocabulary_.get(tag)
+                if j is not None:
+                    cols.append(j)
+            indptr.append(len(cols))
+        return sp.csr_matrix(
+            (np.ones(len(cols)), np.asarray(cols, dtype=np.int32), np.asarray(indptr)),
+            shape=(len(articles), len(self.tag_vocabulary_)),
+        )
+
+    # -- estimator API --------------------------------------------------------------------
+    def fit(self, X: Sequence[Article], y: object = None) -> ArticleVectorizer:
+        """Learn the vocabulary, IDF of terms and IDF of tags."""
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X: Sequence[Article], y: object = None) -> sp.csr_matrix:
+        """Fit and return the rows of ``X`` in one pass over the text."""
+        articles = list(X)
+        n = len(articles)
+        if n == 0:
+            raise ValueError("expected at least 1 article to fit, got 0")
+        vocabulary: dict[str, int] = {}
+        title, body = self._count(articles, vocabulary, grow=True)
+        tf = self._term_frequencies(title, body)
+        df = np.bincount(tf.indices, minlength=len(vocabulary))
+        low, high = self._limits(n)
+        keep = (df >= low) & (df <= high)
+        if self.max_features is not None and keep.sum() > self.max_features:
+            order = np.lexsort((np.arange(len(df)), -df))  # most frequent first, then first seen
+            order = order[keep[order]][: self.max_features]
+            keep = np.zeros_like(keep)
+            keep[order] = True
+        terms = np.array(list(vocabulary), dtype=object)
+        kept_terms = terms[keep]
+        order = np.argsort(kept_terms.astype(str), kind="stable")  # sorted vocabulary
+        old_index = np.flatnonzero(keep)[order]
+        self.vocabulary_ = {str(t): i for i, t in enumerate(kept_terms[order])}
+        self.idf_ = (np.log((1.0 + n) / (1.0 + df[old_index])) + 1.0).astype(np.float64)
+        tf = tf[:, old_index]
+
+        tag_df: dict[str, int] = {}
+        for article in articles:
+            for tag in normalize_tags(article.tags):
+                tag_df[tag] = tag_df.get(tag, 0) + 1
+        names = sorted(tag_df)
+        self.tag_vocabulary_ = {t: i for i, t in enumerate(names)}
+        counts = np.array([tag_df[t] for t in names], dtype=np.float64)
+        self.tag_idf_ = np.log((1.0 + n) / (1.0 + counts)) + 1.0
+        self.n_documents_ = n
+        return self._assemble(tf, self._tag_matrix(articles))
+
+    def transform(self, X: Sequence[Article]) -> sp.csr_matrix:
+        """Rows of unseen articles; words and tags outside the fitted vocabulary are ignored."""
+        check_is_fitted(self, "vocabulary_")
+        articles = list(X)
+        title, body = self._count(articles, self.vocabulary_, grow=False)
+        return self._assemble(self._term_frequencies(title, body), self._tag_matrix(articles))
+
+    def _assemble(self, tf: sp.csr_matrix, tags: sp.csr_matrix) -> sp.csr_matrix:
+        text = _l2_rows(tf @ sp.diags(self.idf_))
+        tag = _l2_rows(tags @ sp.diags(self.tag_idf_))
+        w = float(self.tag_weight)
+        X = sp.hstack([text * np.sqrt(1.0 - w), tag * np.sqrt(w)], format="csr", dtype=self.dtype)
+        X.eliminate_zeros()
+        X.sort_indices()
+        return X
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Terms, then tags prefixed with ``tag:``, in column order."""
+        check_is_fitted(self, "vocabulary_")
+        terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        tags = sorted(self.tag_vocabulary_, key=self.tag_vocabulary_.__getitem__)
+        return np.array(terms + [TAG_PREFIX + t for t in tags], dtype=object)
+
+    @property
+    def n_text_features_(self) -> int:
+        """Number of text columns; tag columns follow them."""
+        check_is_fitted(self, "vocabulary_")
+        return len(self.vocabulary_)
+
+
+def _l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows scaled to unit length (empty rows, and matrices without columns, stay as they are)."""
+    m = sp.csr_matrix(m)
+    return normalize(m, norm="l2", copy=False) if m.shape[1] else m

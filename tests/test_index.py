@@ -1,0 +1,214 @@
+"""RelatedIndex: oracle against brute force, properties, filters and updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from helpers import make_corpus
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recommender import BuildConfig, RelatedIndex, UnknownArticleError
+from recommender.records import Article
+from recommender.vectorize import ArticleVectorizer
+
+
+def brute_force(articles, config: BuildConfig, k: int, same_section=False):
+    """Reference: dense cosine matrix, argsort, ties by lower position."""
+    vec = ArticleVectorizer(tag_weight=config.tag_weight, title_weight=config.title_weight,
+                            max_df=config.max_df)
+    X = vec.fit_transform(articles).toarray().astype(np.float64)
+    S = X @ X.T
+    out = []
+    for i in range(len(articles)):
+        cand = [j for j in range(len(articles)) if j != i and S[i, j] > 1e-9
+                and (not same_section or articles[j].section == articles[i].section)]
+        cand.sort(key=lambda j: (-S[i, j], j))
+        out.append([(articles[j].id, S[i, j]) for j in cand[:k]])
+    return out
+
+
+@pytest.fixture(scope="module")
+def index(corpus):
+    return RelatedIndex.build(corpus, BuildConfig(n_neighbors=10))
+
+
+@pytest.mark.parametrize("block_mib", [1, 256])
+def test_blockwise_topk_equals_brute_force(corpus, block_mib):
+    config = BuildConfig(n_neighbors=7, block_mib=block_mib)
+    index = RelatedIndex.build(corpus, config)
+    expected = brute_force(corpus, config, 7)
+    for art, exp in zip(corpus, expected, strict=True):
+        got = index.related(art.id, k=7)
+        assert [r.id for r in got] == [e[0] for e in exp]
+        np.testing.assert_allclose([r.score for r in got], [e[1] for e in exp], atol=1e-5)
+
+
+def test_small_blocks_are_really_used(corpus):
+    from recommender._topk import plan_blocks
+
+    X = ArticleVectorizer().fit_transform(corpus)
+    assert len(plan_blocks(X, X.T.tocsr(), 2_000)) > 5
+    assert len(plan_blocks(X, X.T.tocsr(), 1 << 30)) == 1
+
+
+def test_parallel_build_equals_serial(corpus):
+    serial = RelatedIndex.build(corpus, BuildConfig(n_neighbors=5, block_mib=1))
+    parallel = RelatedIndex.build(corpus, BuildConfig(n_neighbors=5, block_mib=1), n_jobs=2)
+    np.testing.assert_array_equal(serial._neighbors, parallel._neighbors)
+    np.testing.assert_array_equal(serial._scores, parallel._scores)
+
+
+def test_related_finds_own_cluster(index, corpus):
+    for art in corpus:
+        top = index.related(art.id, k=3)
+        assert all(r.id.split("-")[0] == art.id.split("-")[0] for r in top), (art.id, top)
+
+
+def test_k_larger_than_stored_is_exact(corpus):
+    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=3))
+    expected = brute_force(corpus, BuildConfig(), 25)
+    got = index.related(corpus[0].id, k=25)
+    assert [r.id for r in got] == [e[0] for e in expected[0]]
+
+
+def test_unknown_id_is_a_key_error(index):
+    with pytest.raises(UnknownArticleError, match="'nope'"):
+        index.related("nope")
+    with pytest.raises(KeyError):
+        index.related("nope")
+
+
+@pytest.mark.parametrize("k", [0, -1])
+def test_bad_k(index, k):
+    with pytest.raises(ValueError, match=f"k={k}"):
+        index.related("eau-0", k=k)
+
+
+def test_similar_draft_ranks_its_cluster_first(index):
+    draft = Article(id="draft", title="Le barrage et la sécheresse",
+                    body="La pluie manque, la nappe baisse, les agriculteurs et l'irrigation.",
+                    tags=("Sécheresse",), language="fr")
+    top = index.similar(draft, k=5)
+    assert [r.id.split("-")[0] for r in top] == ["eau"] * 5
+
+
+def test_similar_of_indexed_article_matches_related(index, corpus):
+    art = corpus[3]
+    assert [r.id for r in index.similar(art, k=5)] == [r.id for r in index.related(art.id, k=5)]
+
+
+def test_same_section_restricts_candidates(corpus):
+    mixed = [Article(id=a.id, title=a.title, body=a.body, tags=a.tags, language=a.language,
+                     section="even" if i % 2 else "odd") for i, a in enumerate(corpus)]
+    index = RelatedIndex.build(mixed, BuildConfig(same_section=True, n_neighbors=5))
+    sections = {a.id: a.section for a in mixed}
+    for a in mixed:
+        assert all(sections[r.id] == a.section for r in index.related(a.id, k=10))
+    exp = brute_force(mixed, BuildConfig(), 10, same_section=True)
+    assert [r.id for r in index.related(mixed[0].id, k=10)] == [e[0] for e in exp[0]]
+
+
+def test_filters(index, corpus):
+    by_id = {a.id: a for a in corpus}
+    got = index.related("eau-0", k=5, section="foot")
+    assert got and all(by_id[r.id].section == "foot" for r in got)
+    got = index.related("eau-3", k=5, published_before="2024-01-20")
+    assert got and all(by_id[r.id].published < dt.date(2024, 1, 20) for r in got)
+    got = index.related("eau-3", k=5, published_after=dt.date(2024, 2, 1))
+    assert got and all(by_id[r.id].published >= dt.date(2024, 2, 1) for r in got)
+    first = index.related("eau-0", k=1)[0].id
+    assert first not in [r.id for r in index.related("eau-0", k=5, exclude=[first])]
+    assert index.related("eau-0", k=5, section="no-such-section") == []
+
+
+def test_add_matches_full_rebuild_neighbours(corpus):
+    base, extra = corpus[:-6], corpus[-6:]
+    config = BuildConfig(n_neighbors=6)
+    index = RelatedIndex.build(base, config)
+    index.add(extra)
+    assert len(index) == len(corpus)
+    # new articles: exact against everything, with the build's vocabulary
+    for art in extra:
+        x = index.vectorizer.transform([art])
+        scores = (x @ index.vectors().T).toarray().ravel()
+        ids = index.ids
+        order = sorted((j for j in range(len(ids)) if ids[j] != art.id and scores[j] > 0),
+                       key=lambda j: (-scores[j], j))[:6]
+        assert [r.id for r in index.related(art.id, k=6)] == [ids[j] for j in order]
+    # old articles see the new ones where they rank
+    old = base[-1]
+    x = index.vectorizer.transform([old])
+    scores = (x @ index.vectors().T).toarray().ravel()
+    ids = index.ids
+    order = sorted((j for j in range(len(ids)) if ids[j] != old.id and scores[j] > 0),
+                   key=lambda j: (-scores[j], j))[:6]
+    assert [r.id for r in index.related(old.id, k=6)] == [ids[j] for j in order]
+
+
+def test_add_existing_id_needs_update(index, corpus):
+    with pytest.raises(Exception, match="update"):
+        index.add([corpus[0]])
+
+
+def test_remove_and_update(corpus):
+    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=4))
+    gone = index.related("eau-0", k=1)[0].id
+    index.remove([gone])
+    assert gone not in index
+    assert all(gone not in [r.id for r in index.related(a.id, k=8)] for a in corpus
+               if a.id != gone)
+    assert len(index.related("eau-0", k=4)) == 4
+    moved = Article(id="eau-0", title="Football stade supporters victoire", language="fr",
+                    tags=("Football",))
+    index.update([moved])
+    assert index.related("eau-0", k=1)[0].id.startswith("foot")
+
+
+def test_duplicate_ids_rejected():
+    arts = [Article(id="a", title="x"), Article(id="a", title="y")]
+    with pytest.raises(ValueError, match="duplicate"):
+        RelatedIndex.build(arts)
+
+
+doc = st.tuples(
+    st.lists(st.sampled_from(["eau", "barrage", "pluie", "gare", "train", "stade", "but"]),
+             min_size=0, max_size=6),
+    st.lists(st.sampled_from(["Eau", "Sport", "Rail"]), min_size=0, max_size=2),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(doc, min_size=2, max_size=12), st.integers(1, 15), st.integers(1, 6))
+def test_properties(docs, k, stored):
+    arts = [Article(id=f"d{i}", title=" ".join(w) or "vide", tags=tuple(t), language="fr")
+            for i, (w, t) in enumerate(docs)]
+    index = RelatedIndex.build(arts, BuildConfig(n_neighbors=stored, max_df=1.0))
+    for a in arts:
+        got = index.related(a.id, k=k)
+        assert a.id not in [r.id for r in got]
+        assert len(got) <= min(k, len(arts) - 1)
+        assert len({r.id for r in got}) == len(got)
+        scores = [r.score for r in got]
+        assert scores == sorted(scores, reverse=True)
+        assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(doc, min_size=3, max_size=10))
+def test_tag_weight_zero_is_text_only(docs):
+    arts = [Article(id=f"d{i}", title=" ".join(w) or "vide", tags=tuple(t), language="fr")
+            for i, (w, t) in enumerate(docs)]
+    notags = [Article(id=a.id, title=a.title, language="fr") for a in arts]
+    with_tags = RelatedIndex.build(arts, BuildConfig(tag_weight=0.0, max_df=1.0))
+    without = RelatedIndex.build(notags, BuildConfig(tag_weight=0.0, max_df=1.0))
+    for a in arts:
+        assert with_tags.related(a.id, k=5) == without.related(a.id, k=5)
+
+
+def test_bigger_corpus_every_row_full():
+    arts = make_corpus(per_cluster=30, seed=3)
+    index = RelatedIndex.build(arts, BuildConfig(n_neighbors=10))
+    assert (index._neighbors >= 0).all()

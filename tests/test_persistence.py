@@ -1,0 +1,158 @@
+"""Saving and loading: identical answers, atomic writes, plain errors on bad files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recommender import BuildConfig, IndexFormatError, IndexIntegrityError, RelatedIndex
+from recommender.persistence import pack_strings, unpack_strings
+from recommender.records import Article
+
+
+@pytest.fixture(scope="module")
+def built(corpus):
+    return RelatedIndex.build(corpus, BuildConfig(n_neighbors=6))
+
+
+def test_save_load_gives_identical_results(built, corpus, tmp_path):
+    built.save(tmp_path / "idx")
+    loaded = RelatedIndex.load(tmp_path / "idx")
+    assert loaded.config == built.config
+    assert loaded.ids == built.ids
+    for a in corpus:
+        assert loaded.related(a.id, k=4) == built.related(a.id, k=4)
+        assert loaded.related(a.id, k=20) == built.related(a.id, k=20)
+    draft = Article(id="x", title="barrage sécheresse", language="fr")
+    assert loaded.similar(draft, k=5) == built.similar(draft, k=5)
+
+
+def test_manifest_records_versions_and_digests(built, tmp_path):
+    built.save(tmp_path / "idx")
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    assert manifest["format_version"] == 1
+    assert {"numpy", "scipy", "scikit-learn", "joblib", "python"} <= set(manifest["versions"])
+    assert manifest["counts"]["articles"] == len(built)
+    assert manifest["config"]["n_neighbors"] == 6
+    assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
+    assert "vectorizer.joblib" in manifest["files"]
+
+
+def test_arrays_are_memory_mapped(built, tmp_path):
+    built.save(tmp_path / "idx")
+    loaded = RelatedIndex.load(tmp_path / "idx")
+    assert isinstance(loaded._neighbors, np.memmap)
+
+
+def test_save_replaces_previous_index(built, corpus, tmp_path):
+    small = RelatedIndex.build(corpus[:10], BuildConfig(n_neighbors=3))
+    small.save(tmp_path / "idx")
+    built.save(tmp_path / "idx")
+    assert len(RelatedIndex.load(tmp_path / "idx")) == len(built)
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+
+
+def test_failed_save_keeps_serving_index(built, corpus, tmp_path, monkeypatch):
+    built.save(tmp_path / "idx")
+    import recommender.persistence as persistence
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(persistence.joblib, "dump", boom)
+    other = RelatedIndex.build(corpus[:10], BuildConfig(n_neighbors=3))
+    with pytest.raises(OSError, match="disk full"):
+        other.save(tmp_path / "idx")
+    assert len(RelatedIndex.load(tmp_path / "idx")) == len(built)
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+
+
+def test_refuses_to_overwrite_a_foreign_directory(built, tmp_path):
+    (tmp_path / "idx").mkdir()
+    (tmp_path / "idx" / "notes.txt").write_text("mine")
+    with pytest.raises(IndexFormatError, match="not an index"):
+        built.save(tmp_path / "idx")
+    assert (tmp_path / "idx" / "notes.txt").read_text() == "mine"
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no index"):
+        RelatedIndex.load(tmp_path / "nothing")
+
+
+def test_foreign_directory(tmp_path):
+    (tmp_path / "x").mkdir()
+    with pytest.raises(IndexFormatError, match="no manifest.json"):
+        RelatedIndex.load(tmp_path / "x")
+    (tmp_path / "x" / "manifest.json").write_text('{"format": "bm25s"}')
+    with pytest.raises(IndexFormatError, match="not a recommender index"):
+        RelatedIndex.load(tmp_path / "x")
+
+
+def test_corrupt_manifest(built, tmp_path):
+    built.save(tmp_path / "idx")
+    (tmp_path / "idx" / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexIntegrityError, match="not valid JSON"):
+        RelatedIndex.load(tmp_path / "idx")
+
+
+@pytest.mark.parametrize(("version", "remedy"), [(2, "upgrade"), (0, "rebuild")])
+def test_incompatible_version(built, tmp_path, version, remedy):
+    built.save(tmp_path / "idx")
+    path = tmp_path / "idx" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["format_version"] = version
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexFormatError, match=f"version {version}.*{remedy}"):
+        RelatedIndex.load(tmp_path / "idx")
+
+
+@pytest.mark.parametrize("name", ["neighbors.npy", "vectorizer.joblib"])
+def test_corrupt_file_detected_before_use(built, tmp_path, name, monkeypatch):
+    built.save(tmp_path / "idx")
+    path = tmp_path / "idx" / name
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    import recommender.persistence as persistence
+
+    def never(*args, **kwargs):
+        raise AssertionError("unpickled a file that failed its digest")
+
+    monkeypatch.setattr(persistence.joblib, "load", never)
+    with pytest.raises(IndexIntegrityError, match=f"{name}.*sha256"):
+        RelatedIndex.load(tmp_path / "idx")
+
+
+def test_truncated_and_missing_files(built, tmp_path):
+    built.save(tmp_path / "idx")
+    path = tmp_path / "idx" / "scores.npy"
+    path.write_bytes(path.read_bytes()[:-8])
+    with pytest.raises(IndexIntegrityError, match="truncated"):
+        RelatedIndex.load(tmp_path / "idx")
+    path.unlink()
+    with pytest.raises(IndexIntegrityError, match="missing"):
+        RelatedIndex.load(tmp_path / "idx")
+
+
+def test_updated_index_round_trips(corpus, tmp_path):
+    index = RelatedIndex.build(corpus[:-3], BuildConfig(n_neighbors=4))
+    index.add(corpus[-3:])
+    index.remove([corpus[0].id])
+    index.save(tmp_path / "idx")
+    loaded = RelatedIndex.load(tmp_path / "idx")
+    assert corpus[0].id not in loaded and len(loaded) == len(index)
+    for a in corpus[1:]:
+        assert loaded.related(a.id, k=5) == index.related(a.id, k=5)
+    loaded.add([corpus[0]])  # memory-mapped arrays become writable copies
+    assert corpus[0].id in loaded
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text()))
+def test_pack_strings_round_trip(values):
+    assert unpack_strings(*pack_strings(values)) == values

@@ -1,0 +1,117 @@
+"""ArticleVectorizer: the scikit-learn contract and the similarity identity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.preprocessing import normalize
+
+from recommender.records import Article
+from recommender.vectorize import ArticleVectorizer
+
+
+def _blocks(vec: ArticleVectorizer, articles: list[Article]):
+    X = vec.transform(articles).toarray().astype(np.float64)
+    n_text = vec.n_text_features_
+    return X, X[:, :n_text], X[:, n_text:]
+
+
+def test_fit_returns_self_and_learns_state(corpus):
+    vec = ArticleVectorizer(language="fr")
+    assert vec.fit(corpus) is vec
+    assert vec.vocabulary_ and len(vec.idf_) == len(vec.vocabulary_)
+    names = vec.get_feature_names_out()
+    assert len(names) == vec.transform(corpus[:1]).shape[1]
+    assert any(n.startswith("tag:") for n in names)
+
+
+def test_transform_before_fit_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        ArticleVectorizer().transform([Article(id="a", title="x")])
+
+
+def test_clone_keeps_parameters():
+    vec = ArticleVectorizer(tag_weight=0.2, title_weight=2.0, bigrams=True)
+    cloned = clone(vec)
+    assert cloned.get_params() == vec.get_params()
+
+
+def test_rows_are_unit_length_and_float32(corpus):
+    X = ArticleVectorizer().fit_transform(corpus)
+    assert X.dtype == np.float32
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    np.testing.assert_allclose(norms, 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("w", [0.0, 0.25, 0.5, 1.0])
+def test_dot_product_is_weighted_sum_of_cosines(corpus, w):
+    vec = ArticleVectorizer(tag_weight=w).fit(corpus)
+    X, T, G = _blocks(vec, corpus)
+    text = normalize(T) @ normalize(T).T
+    tags = normalize(G) @ normalize(G).T
+    np.testing.assert_allclose(X @ X.T, (1 - w) * text + w * tags, atol=1e-5)
+
+
+def test_text_cosine_matches_independent_tfidf(corpus):
+    """The text block is the TF-IDF a reader would compute by hand from the counts."""
+    vec = ArticleVectorizer(title_weight=1.0, sublinear_tf=False, max_df=1.0).fit(corpus)
+    from recommender.analysis import get_analyzer
+
+    n = len(corpus)
+    vocab = vec.vocabulary_
+    counts = np.zeros((n, len(vocab)))
+    for i, a in enumerate(corpus):
+        analyze = get_analyzer(a.language)
+        for tok in analyze(a.title) + analyze(a.body):
+            counts[i, vocab[tok]] += 1
+    df = (counts > 0).sum(axis=0)
+    idf = np.log((1 + n) / (1 + df)) + 1
+    expected = normalize(counts * idf)
+    _, T, _ = _blocks(vec, corpus)
+    np.testing.assert_allclose(normalize(T), expected, atol=1e-5)
+
+
+def test_unknown_words_and_tags_are_ignored(corpus):
+    vec = ArticleVectorizer().fit(corpus)
+    x = vec.transform([Article(id="new", title="zzzqqq", tags=("jamais-vu",))])
+    assert x.nnz == 0
+
+
+def test_max_features_keeps_most_frequent(corpus):
+    vec = ArticleVectorizer(max_features=5, max_df=1.0).fit(corpus)
+    assert len(vec.vocabulary_) == 5
+
+
+def test_bigrams_add_pairs(corpus):
+    uni = ArticleVectorizer().fit(corpus)
+    bi = ArticleVectorizer(bigrams=True).fit(corpus)
+    assert any(" " in t for t in bi.vocabulary_)
+    assert not any(" " in t for t in uni.vocabulary_)
+
+
+def test_empty_fit_raises():
+    with pytest.raises(ValueError, match="got 0"):
+        ArticleVectorizer().fit([])
+
+
+words = st.sampled_from(["eau", "barrage", "pluie", "train", "gare", "stade", "match", "nasa"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(words, min_size=1, max_size=8),
+                       st.lists(st.sampled_from(["A", "B", "C"]), max_size=3)),
+             min_size=2, max_size=8),
+    st.floats(0, 1),
+)
+def test_scores_lie_in_unit_interval(docs, w):
+    arts = [Article(id=str(i), title=" ".join(t), tags=tuple(g), language="fr")
+            for i, (t, g) in enumerate(docs)]
+    X = ArticleVectorizer(tag_weight=w, max_df=1.0).fit_transform(arts)
+    S = (X @ X.T).toarray()
+    assert S.min() >= -1e-6 and S.max() <= 1 + 1e-5
