@@ -20,8 +20,9 @@ from recommender.errors import ConfigError
 class BuildConfig:
     """How articles become vectors and how many neighbours are stored.
 
-    Similarity of two articles is ``(1 - tag_weight) * cos_text + tag_weight * cos_tags``,
-    so every score lies in [0, 1].
+    Similarity of two articles is
+    ``w_text * cos_text + title_match_weight * cos_title + tag_weight * cos_tags`` with
+    ``w_text = 1 - title_match_weight - tag_weight``, so every score lies in [0, 1].
     """
 
     #: language of articles whose ``language`` field is empty; None detects it per article.
@@ -30,6 +31,8 @@ class BuildConfig:
     title_weight: float = 3.0
     #: share of the score given to tag overlap (0 = text only, 1 = tags only).
     tag_weight: float = 0.3
+    #: share of the score given to the cosine of the titles alone.
+    title_match_weight: float = 0.0
     #: use 1 + log(tf) instead of raw term counts.
     sublinear_tf: bool = True
     #: drop terms found in fewer documents than this (int) or this share (float).
@@ -54,6 +57,11 @@ class BuildConfig:
     def __post_init__(self) -> None:
         if not 0.0 <= self.tag_weight <= 1.0:
             raise ConfigError(f"expected 0 <= tag_weight <= 1, got tag_weight={self.tag_weight}")
+        if not 0.0 <= self.title_match_weight <= 1.0 - self.tag_weight + 1e-9:
+            raise ConfigError(
+                "expected 0 <= title_match_weight <= 1 - tag_weight, got "
+                f"title_match_weight={self.title_match_weight}, tag_weight={self.tag_weight}"
+            )
         if self.title_weight < 0:
             raise ConfigError(f"expected title_weight >= 0, got title_weight={self.title_weight}")
         if self.n_neighbors < 1:
@@ -131,6 +139,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "language": (str,),
     "title_weight": (float,),
     "tag_weight": (float,),
+    "title_match_weight": (float,),
     "sublinear_tf": (bool,),
     "min_df": (int, float),
     "max_df": (int, float),

@@ -40,6 +40,7 @@ def vectorizer_for(config: BuildConfig) -> ArticleVectorizer:
         language=config.language,
         title_weight=config.title_weight,
         tag_weight=config.tag_weight,
+        title_match_weight=config.title_match_weight,
         sublinear_tf=config.sublinear_tf,
         min_df=config.min_df,
         max_df=config.max_df,
@@ -127,7 +128,8 @@ class RelatedIndex:
             progress("vectorize", len(arts), len(arts))
         names = sorted({a.section for a in arts if a.section is not None})
         lookup = {name: i for i, name in enumerate(names)}
-        codes = np.array([lookup.get(a.section, -1) for a in arts], dtype=np.int32)
+        codes = np.array([-1 if a.section is None else lookup[a.section] for a in arts],
+                         dtype=np.int32)
         published = np.array(
             [np.datetime64(a.published, "D") if a.published else np.datetime64("NaT", "D")
              for a in arts],

@@ -1,8 +1,13 @@
 """ArticleVectorizer: articles -> one sparse row each, so that a dot product is the similarity.
 
-Row layout: ``hstack([sqrt(1 - w) * T, sqrt(w) * G])`` where ``T`` is the L2-normalised
-TF-IDF of title and body and ``G`` the L2-normalised IDF-weighted tag indicator, hence
-``x . y = (1 - w) * cos_text + w * cos_tags`` exactly (``w`` = ``tag_weight``).
+Row layout: ``hstack([sqrt(w_text) * T, sqrt(w_title) * H, sqrt(w_tags) * G])`` where ``T``
+is the L2-normalised TF-IDF of title and body, ``H`` the L2-normalised TF-IDF of the title
+alone and ``G`` the L2-normalised IDF-weighted tag indicator, hence
+
+    x . y = w_text * cos_text + w_title * cos_title + w_tags * cos_tags
+
+exactly, with ``w_tags = tag_weight``, ``w_title = title_match_weight`` and
+``w_text = 1 - w_tags - w_title``. Every score therefore lies in [0, 1].
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from recommender.analysis import detect_language, get_analyzer, normalize_tags
 from recommender.records import Article
 
 TAG_PREFIX = "tag:"
+TITLE_PREFIX = "title:"
 
 
 class ArticleVectorizer(TransformerMixin, BaseEstimator):
@@ -43,6 +49,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         language: str | None = None,
         title_weight: float = 3.0,
         tag_weight: float = 0.3,
+        title_match_weight: float = 0.0,
         sublinear_tf: bool = True,
         min_df: int | float = 1,
         max_df: int | float = 0.5,
@@ -55,6 +62,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         self.language = language
         self.title_weight = title_weight
         self.tag_weight = tag_weight
+        self.title_match_weight = title_match_weight
         self.sublinear_tf = sublinear_tf
         self.min_df = min_df
         self.max_df = max_df
@@ -186,36 +194,67 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         counts = np.array([tag_df[t] for t in names], dtype=np.float64)
         self.tag_idf_ = np.log((1.0 + n) / (1.0 + counts)) + 1.0
         self.n_documents_ = n
-        return self._assemble(tf, self._tag_matrix(articles))
+        return self._assemble(tf, self._title_frequencies(title[:, old_index]),
+                              self._tag_matrix(articles))
 
     def transform(self, X: Sequence[Article]) -> sp.csr_matrix:
         """Rows of unseen articles; words and tags outside the fitted vocabulary are ignored."""
         check_is_fitted(self, "vocabulary_")
         articles = list(X)
         title, body = self._count(articles, self.vocabulary_, grow=False)
-        return self._assemble(self._term_frequencies(title, body), self._tag_matrix(articles))
+        return self._assemble(self._term_frequencies(title, body),
+                              self._title_frequencies(title), self._tag_matrix(articles))
 
-    def _assemble(self, tf: sp.csr_matrix, tags: sp.csr_matrix) -> sp.csr_matrix:
-        text = _l2_rows(tf @ sp.diags(self.idf_))
-        tag = _l2_rows(tags @ sp.diags(self.tag_idf_))
-        w = float(self.tag_weight)
-        X = sp.hstack([text * np.sqrt(1.0 - w), tag * np.sqrt(w)], format="csr", dtype=self.dtype)
+    def _title_frequencies(self, title: sp.csr_matrix) -> sp.csr_matrix:
+        tf = sp.csr_matrix(title, copy=True)
+        if self.sublinear_tf:
+            np.log(tf.data, out=tf.data)
+            tf.data += 1.0
+        return tf
+
+    def block_weights(self) -> dict[str, float]:
+        """Share of the score given to each block: text, title and tags (they sum to 1)."""
+        w_tags, w_title = float(self.tag_weight), float(self.title_match_weight)
+        if w_tags < 0 or w_title < 0 or w_tags + w_title > 1.0 + 1e-9:
+            raise ValueError(
+                "expected tag_weight >= 0, title_match_weight >= 0 and their sum <= 1, got "
+                f"tag_weight={w_tags}, title_match_weight={w_title}"
+            )
+        return {"text": max(1.0 - w_tags - w_title, 0.0), "title": w_title, "tags": w_tags}
+
+    def _assemble(
+        self, tf: sp.csr_matrix, title_tf: sp.csr_matrix, tags: sp.csr_matrix
+    ) -> sp.csr_matrix:
+        idf = sp.diags(self.idf_)
+        weights = self.block_weights()
+        blocks = [
+            _l2_rows(tf @ idf) * np.sqrt(weights["text"]),
+            _l2_rows(title_tf @ idf) * np.sqrt(weights["title"]),
+            _l2_rows(tags @ sp.diags(self.tag_idf_)) * np.sqrt(weights["tags"]),
+        ]
+        X = sp.hstack(blocks, format="csr", dtype=self.dtype)
         X.eliminate_zeros()
         X.sort_indices()
         return X
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        """Terms, then tags prefixed with ``tag:``, in column order."""
+        """Terms, then title terms prefixed ``title:``, then tags prefixed ``tag:``."""
         check_is_fitted(self, "vocabulary_")
         terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
         tags = sorted(self.tag_vocabulary_, key=self.tag_vocabulary_.__getitem__)
-        return np.array(terms + [TAG_PREFIX + t for t in tags], dtype=object)
+        return np.array(terms + [TITLE_PREFIX + t for t in terms] + [TAG_PREFIX + t for t in tags],
+                        dtype=object)
 
     @property
     def n_text_features_(self) -> int:
-        """Number of text columns; tag columns follow them."""
+        """Number of text columns (the title block has as many, then the tag columns)."""
         check_is_fitted(self, "vocabulary_")
         return len(self.vocabulary_)
+
+    def feature_blocks(self) -> dict[str, slice]:
+        """Column range of each block: ``text``, ``title`` and ``tags``."""
+        v, g = self.n_text_features_, len(self.tag_vocabulary_)
+        return {"text": slice(0, v), "title": slice(v, 2 * v), "tags": slice(2 * v, 2 * v + g)}
 
 
 def _l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:

@@ -15,8 +15,8 @@ from recommender.vectorize import ArticleVectorizer
 
 def _blocks(vec: ArticleVectorizer, articles: list[Article]):
     X = vec.transform(articles).toarray().astype(np.float64)
-    n_text = vec.n_text_features_
-    return X, X[:, :n_text], X[:, n_text:]
+    b = vec.feature_blocks()
+    return X, X[:, b["text"]], X[:, b["title"]], X[:, b["tags"]]
 
 
 def test_fit_returns_self_and_learns_state(corpus):
@@ -48,13 +48,28 @@ def test_rows_are_unit_length_and_float32(corpus):
     np.testing.assert_allclose(norms, 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize("w", [0.0, 0.25, 0.5, 1.0])
-def test_dot_product_is_weighted_sum_of_cosines(corpus, w):
-    vec = ArticleVectorizer(tag_weight=w).fit(corpus)
-    X, T, G = _blocks(vec, corpus)
+@pytest.mark.parametrize(("w", "wt"), [(0.0, 0.0), (0.25, 0.0), (0.5, 0.2), (1.0, 0.0),
+                                       (0.0, 1.0), (0.1, 0.3)])
+def test_dot_product_is_weighted_sum_of_cosines(corpus, w, wt):
+    vec = ArticleVectorizer(tag_weight=w, title_match_weight=wt).fit(corpus)
+    X, T, H, G = _blocks(vec, corpus)
     text = normalize(T) @ normalize(T).T
+    title = normalize(H) @ normalize(H).T
     tags = normalize(G) @ normalize(G).T
-    np.testing.assert_allclose(X @ X.T, (1 - w) * text + w * tags, atol=1e-5)
+    np.testing.assert_allclose(X @ X.T, (1 - w - wt) * text + wt * title + w * tags, atol=1e-5)
+
+
+def test_title_block_is_title_only(corpus):
+    vec = ArticleVectorizer(title_match_weight=0.5).fit(corpus)
+    a = corpus[0]
+    same_title = Article(id="t", title=a.title, body="rien à voir ici", language=a.language)
+    _, _, H, _ = _blocks(vec, [a, same_title])
+    np.testing.assert_allclose(normalize(H)[0], normalize(H)[1], atol=1e-6)
+
+
+def test_weights_over_one_rejected(corpus):
+    with pytest.raises(ValueError, match="title_match_weight=0.8"):
+        ArticleVectorizer(tag_weight=0.5, title_match_weight=0.8).fit(corpus)
 
 
 def test_text_cosine_matches_independent_tfidf(corpus):
@@ -72,7 +87,7 @@ def test_text_cosine_matches_independent_tfidf(corpus):
     df = (counts > 0).sum(axis=0)
     idf = np.log((1 + n) / (1 + df)) + 1
     expected = normalize(counts * idf)
-    _, T, _ = _blocks(vec, corpus)
+    _, T, _, _ = _blocks(vec, corpus)
     np.testing.assert_allclose(normalize(T), expected, atol=1e-5)
 
 
@@ -108,10 +123,12 @@ words = st.sampled_from(["eau", "barrage", "pluie", "train", "gare", "stade", "m
                        st.lists(st.sampled_from(["A", "B", "C"]), max_size=3)),
              min_size=2, max_size=8),
     st.floats(0, 1),
+    st.floats(0, 1),
 )
-def test_scores_lie_in_unit_interval(docs, w):
+def test_scores_lie_in_unit_interval(docs, w, share):
     arts = [Article(id=str(i), title=" ".join(t), tags=tuple(g), language="fr")
             for i, (t, g) in enumerate(docs)]
-    X = ArticleVectorizer(tag_weight=w, max_df=1.0).fit_transform(arts)
+    wt = (1 - w) * share
+    X = ArticleVectorizer(tag_weight=w, title_match_weight=wt, max_df=1.0).fit_transform(arts)
     S = (X @ X.T).toarray()
     assert S.min() >= -1e-6 and S.max() <= 1 + 1e-5
