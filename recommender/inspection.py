@@ -1,0 +1,49 @@
+"""What an index directory holds, read from its manifest without unpickling anything.
+
+``recommender info`` prints this; a monitoring job can call :func:`describe_index` to
+check that the serving index is intact (``report["problem"] is None``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from recommender.errors import IndexIntegrityError
+from recommender.persistence import MANIFEST, read_manifest, verify_files
+
+
+def describe_index(path: str | os.PathLike[str], *, verify: bool = True) -> dict[str, Any]:
+    """Format, versions, counts, config, file sizes and integrity of an index directory.
+
+    ``integrity`` is ``"ok"``, ``"not checked"`` (``verify=False``) or ``"failed"``, and
+    ``problem`` then names the file that does not match its digest. Format errors
+    (not an index, wrong version) raise as :func:`~recommender.persistence.read_manifest`.
+    """
+    root = Path(path)
+    manifest = read_manifest(root)
+    problem: str | None = None
+    integrity = "not checked"
+    if verify:
+        try:
+            verify_files(root, manifest)
+            integrity = "ok"
+        except IndexIntegrityError as exc:
+            integrity, problem = "failed", str(exc)
+    files = {name: entry.get("bytes") if isinstance(entry, dict) else None
+             for name, entry in manifest["files"].items()}
+    listed = sum(size for size in files.values() if isinstance(size, int))
+    return {
+        "path": os.fspath(root),
+        "format": manifest.get("format"),
+        "format_version": manifest.get("format_version"),
+        "created": manifest.get("created"),
+        "versions": manifest.get("versions", {}),
+        "counts": manifest.get("counts", {}),
+        "config": manifest.get("config", {}),
+        "files": files,
+        "bytes_on_disk": listed + (root / MANIFEST).stat().st_size,
+        "integrity": integrity,
+        "problem": problem,
+    }

@@ -1,0 +1,103 @@
+"""The model card stored with every index (``MODEL_CARD.md``): what it was built from and how.
+
+Someone who finds an index on a server months later should be able to tell which corpus
+(by digest), which settings and which package version produced it, and whether it was
+ever evaluated, without running any code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from recommender.config import BuildConfig
+
+#: how many hex digits of a corpus file's sha256 the card shows
+DIGEST_PREFIX = 16
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """One input file: its path as given, its sha256 and how many articles it held."""
+
+    path: str
+    sha256: str
+    articles: int
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _cell(value: object) -> str:
+    if value is None or isinstance(value, bool):
+        text = str(value).lower()
+    else:
+        text = str(value)
+    return text.replace("|", "\\|")
+
+
+def render_model_card(
+    *,
+    corpus: Sequence[CorpusFile],
+    counts: Mapping[str, int],
+    config: BuildConfig,
+    seconds: Mapping[str, float],
+    version: str,
+    built: dt.datetime | None = None,
+    evaluation: str | None = None,
+) -> str:
+    """Markdown describing one build.
+
+    ``counts`` are shown in order (e.g. articles, features, tags); ``seconds`` per stage.
+    ``evaluation`` is Markdown for the Evaluation section; None says it was not evaluated.
+
+    Examples
+    --------
+    >>> card = render_model_card(corpus=[CorpusFile("a.jsonl", "ab" * 32, 3)],
+    ...                          counts={"articles": 3}, config=BuildConfig(),
+    ...                          seconds={"read": 0.1}, version="0.1.0")
+    >>> "not evaluated yet" in card
+    True
+    """
+    built = built or dt.datetime.now(dt.UTC)
+    total = sum(seconds.values())
+    lines = [
+        "# Model card: related-article index",
+        "",
+        f"Built {built.isoformat(timespec='seconds')} with recommender {version}.",
+        "",
+        "## Corpus",
+        "",
+        "| file | articles | sha256 (prefix) |",
+        "|---|---:|---|",
+    ]
+    lines += [f"| {_cell(f.path)} | {f.articles} | `{f.sha256[:DIGEST_PREFIX]}` |" for f in corpus]
+    lines += ["", "## Counts", "", "| what | count |", "|---|---:|"]
+    lines += [f"| {_cell(name)} | {value} |" for name, value in counts.items()]
+    lines += ["", "## Build settings", "", "| setting | value |", "|---|---|"]
+    lines += [f"| {name} | {_cell(value)} |" for name, value in config.to_dict().items()]
+    lines += ["", "## Build time", "", "| stage | seconds |", "|---|---:|"]
+    lines += [f"| {_cell(stage)} | {value:.2f} |" for stage, value in seconds.items()]
+    lines += [f"| total | {total:.2f} |", "", "## Evaluation", ""]
+    lines.append(evaluation.strip() if evaluation else
+                 "This index was not evaluated yet: no metrics against known related links "
+                 "have been recorded for it.")
+    lines += [
+        "",
+        "## Intended use",
+        "",
+        "Suggest related stories within the corpus above. Scores mix text similarity "
+        f"(TF-IDF, weight {1 - config.tag_weight:.2f}) and tag overlap "
+        f"(weight {config.tag_weight:.2f}); editors' own links are never a feature.",
+        "",
+    ]
+    return "\n".join(lines)
