@@ -28,11 +28,11 @@ class BuildConfig:
     #: language of articles whose ``language`` field is empty; None detects it per article.
     language: str | None = None
     #: how many times a title word counts against a body word.
-    title_weight: float = 3.0
+    title_weight: float = 1.0
     #: share of the score given to tag overlap (0 = text only, 1 = tags only).
-    tag_weight: float = 0.3
+    tag_weight: float = 0.1
     #: share of the score given to the cosine of the titles alone.
-    title_match_weight: float = 0.0
+    title_match_weight: float = 0.2
     #: use 1 + log(tf) instead of raw term counts.
     sublinear_tf: bool = True
     #: drop terms found in fewer documents than this (int) or this share (float).

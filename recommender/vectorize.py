@@ -22,8 +22,11 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from recommender.analysis import detect_language, get_analyzer, normalize_tags
+from recommender.config import BuildConfig
 from recommender.records import Article
 
+#: defaults live in BuildConfig only
+_DEFAULTS = BuildConfig()
 TAG_PREFIX = "tag:"
 TITLE_PREFIX = "title:"
 
@@ -38,7 +41,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
     >>> from recommender.records import Article
     >>> docs = [Article(id="a", title="Rabat", tags=("Maroc",)),
     ...         Article(id="b", title="Rabat", tags=("Maroc",))]
-    >>> X = ArticleVectorizer(language="fr").fit_transform(docs)
+    >>> X = ArticleVectorizer(language="fr", max_df=1.0).fit_transform(docs)
     >>> round(float((X[0] @ X[1].T).toarray()[0, 0]), 6)
     1.0
     """
@@ -46,17 +49,17 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        language: str | None = None,
-        title_weight: float = 3.0,
-        tag_weight: float = 0.3,
-        title_match_weight: float = 0.0,
-        sublinear_tf: bool = True,
-        min_df: int | float = 1,
-        max_df: int | float = 0.5,
-        max_features: int | None = None,
-        bigrams: bool = False,
-        stem: bool = True,
-        stop_words: bool = True,
+        language: str | None = _DEFAULTS.language,
+        title_weight: float = _DEFAULTS.title_weight,
+        tag_weight: float = _DEFAULTS.tag_weight,
+        title_match_weight: float = _DEFAULTS.title_match_weight,
+        sublinear_tf: bool = _DEFAULTS.sublinear_tf,
+        min_df: int | float = _DEFAULTS.min_df,
+        max_df: int | float = _DEFAULTS.max_df,
+        max_features: int | None = _DEFAULTS.max_features,
+        bigrams: bool = _DEFAULTS.bigrams,
+        stem: bool = _DEFAULTS.stem,
+        stop_words: bool = _DEFAULTS.stop_words,
         dtype: type = np.float32,
     ) -> None:
         self.language = language
