@@ -27,6 +27,7 @@ def neighbour_graph(
     budget_bytes: int = 256 << 20,
     progress: Progress | None = None,
     XT: sp.csr_matrix | None = None,
+    query_terms: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` neighbours of every row of ``X`` as (n, k) index and score arrays."""
     n = X.shape[0]
@@ -37,7 +38,7 @@ def neighbour_graph(
     scores = np.zeros((n, k), dtype=np.float32)
     if progress is not None:
         progress("neighbours", 0, n)
-    tasks = (delayed(topk_block)(X, XT, a, b, k, candidates) for a, b in blocks)
+    tasks = (delayed(topk_block)(X, XT, a, b, k, candidates, query_terms) for a, b in blocks)
     if n_jobs in (None, 1) or len(blocks) == 1:
         results = (fn(*args, **kwargs) for fn, args, kwargs in tasks)
     else:

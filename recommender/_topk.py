@@ -128,6 +128,36 @@ def _topk_dense(
     return _rank(rows, cols, D[rows, cols], n_rows, k)
 
 
+def prune_rows(X: sp.csr_matrix, m: int) -> sp.csr_matrix:
+    """Keep each row's ``m`` largest weights (Lucene More-Like-This keeps 25 query terms).
+
+    Used on the query side only: candidates come from ``prune_rows(X) @ X.T``, then
+    their scores are recomputed exactly, so pruning can miss a neighbour but never
+    mis-scores one.
+    """
+    X = X.tocsr()
+    counts = np.diff(X.indptr)
+    if counts.max(initial=0) <= m:
+        return X
+    rows = np.repeat(np.arange(X.shape[0]), counts)
+    order = np.lexsort((-X.data, rows))
+    starts = X.indptr[:-1]
+    rank = np.arange(X.nnz) - starts[rows[order]]
+    keep = np.zeros(X.nnz, dtype=bool)
+    keep[order[rank < m]] = True
+    pruned = sp.csr_matrix((X.data[keep], X.indices[keep], np.concatenate(
+        [[0], np.cumsum(np.minimum(counts, m))])), shape=X.shape)
+    pruned.sort_indices()
+    return pruned
+
+
+def exact_scores(X: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``X[rows[i]] . X[cols[i]]`` for each pair, without forming a product matrix."""
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.float32)
+    return np.asarray(X[rows].multiply(X[cols]).sum(axis=1), dtype=np.float32).ravel()
+
+
 def topk_block(
     X: sp.csr_matrix,
     XT: sp.csr_matrix,
@@ -135,17 +165,28 @@ def topk_block(
     stop: int,
     k: int,
     candidates: Candidates | None = None,
+    query_terms: int | None = None,
 ) -> tuple[int, np.ndarray, np.ndarray]:
-    """Neighbours of rows ``start:stop`` of ``X`` against every row (``XT`` is ``X.T``)."""
-    product = X[start:stop] @ XT
+    """Neighbours of rows ``start:stop`` of ``X`` against every row (``XT`` is ``X.T``).
+
+    With ``query_terms`` set, each query row keeps only its strongest terms to find
+    candidates (a wider pool of ``4 k``), which are then re-scored exactly.
+    """
+    block = X[start:stop]
     row_ids = np.arange(start, stop)
     sections = None
     if candidates is not None and candidates.sections is not None:
         sections = candidates.sections[start:stop]
-    idx, val = topk_rows(
-        product, k, row_ids=row_ids, candidates=candidates, query_sections=sections
-    )
-    return start, idx, val
+    if query_terms is None:
+        return start, *topk_rows(
+            block @ XT, k, row_ids=row_ids, candidates=candidates, query_sections=sections
+        )
+    pool_idx, _ = topk_rows(prune_rows(block, query_terms) @ XT, 4 * k, row_ids=row_ids,
+                            candidates=candidates, query_sections=sections)
+    local, slot = np.nonzero(pool_idx >= 0)
+    cols = pool_idx[local, slot].astype(np.int64)
+    vals = exact_scores(X, local + start, cols)
+    return start, *_rank(local.astype(np.int64), cols, vals, stop - start, k)
 
 
 def merge_into_rows(

@@ -53,6 +53,9 @@ class BuildConfig:
     same_section: bool = False
     #: memory budget, in MiB, of one block of the neighbour computation.
     block_mib: int = 256
+    #: find neighbour candidates from each article's strongest terms only (then score them
+    #: exactly); None compares all terms (exact mode).
+    query_terms: int | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.tag_weight <= 1.0:
@@ -77,6 +80,8 @@ class BuildConfig:
                     f"expected {name} as a share in [0, 1] or a document count (int), "
                     f"got {name}={value}"
                 )
+        if self.query_terms is not None and self.query_terms < 1:
+            raise ConfigError(f"expected query_terms >= 1 or None, got {self.query_terms}")
         if self.max_features is not None and self.max_features < 1:
             raise ConfigError(f"expected max_features >= 1 or None, got {self.max_features}")
 
@@ -134,7 +139,7 @@ class BuildConfig:
         return "\n".join(lines) + "\n"
 
 
-_OPTIONAL = {"language", "max_features"}
+_OPTIONAL = {"language", "max_features", "query_terms"}
 _TYPES: dict[str, tuple[type, ...]] = {
     "language": (str,),
     "title_weight": (float,),
@@ -150,6 +155,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "n_neighbors": (int,),
     "same_section": (bool,),
     "block_mib": (int,),
+    "query_terms": (int,),
 }
 
 

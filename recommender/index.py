@@ -141,6 +141,7 @@ class RelatedIndex:
         neighbors, scores = neighbour_graph(
             X, k, candidates=candidates, n_jobs=n_jobs,
             budget_bytes=config.block_mib << 20, progress=progress, XT=XT,
+            query_terms=config.query_terms,
         )
         logger.info("built index of %d articles, %d features", len(arts), X.shape[1])
         return cls(

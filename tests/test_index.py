@@ -212,3 +212,30 @@ def test_bigger_corpus_every_row_full():
     arts = make_corpus(per_cluster=30, seed=3)
     index = RelatedIndex.build(arts, BuildConfig(n_neighbors=10))
     assert (index._neighbors >= 0).all()
+
+
+def test_pruned_build_scores_exactly_and_keeps_most_neighbours():
+    arts = make_corpus(per_cluster=30, seed=5)
+    exact = RelatedIndex.build(arts, BuildConfig(n_neighbors=10))
+    pruned = RelatedIndex.build(arts, BuildConfig(n_neighbors=10, query_terms=5))
+    overlaps = []
+    for a in arts:
+        got = pruned.related(a.id, k=10)
+        want = exact.related(a.id, k=10)
+        overlaps.append(len({r.id for r in got} & {r.id for r in want}) / len(want))
+        # every score a pruned build stores is the exact similarity of that pair
+        x = exact.vectors([a.id])
+        for r in got:
+            true = float((x @ exact.vectors([r.id]).T).toarray()[0, 0])
+            assert abs(r.score - true) < 1e-5
+    assert np.mean(overlaps) >= 0.8
+
+
+def test_prune_rows_keeps_the_largest_weights():
+    import scipy.sparse as sp
+
+    from recommender._topk import prune_rows
+
+    X = sp.csr_matrix(np.array([[0.1, 0.5, 0.0, 0.3], [0.0, 0.2, 0.0, 0.0]]))
+    pruned = prune_rows(X, 2).toarray()
+    np.testing.assert_allclose(pruned, [[0.0, 0.5, 0.0, 0.3], [0.0, 0.2, 0.0, 0.0]])
