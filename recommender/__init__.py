@@ -10,6 +10,7 @@ from recommender.errors import (
     RecommenderError,
     UnknownArticleError,
 )
+from recommender.evaluation.harness import evaluate
 from recommender.index import RelatedIndex
 from recommender.records import Article, Related
 from recommender.vectorize import ArticleVectorizer
@@ -26,5 +27,6 @@ __all__ = [
     "Related",
     "RelatedIndex",
     "UnknownArticleError",
+    "evaluate",
     "read_articles",
 ]

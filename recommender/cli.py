@@ -20,6 +20,7 @@ import click
 from recommender import _output as out
 from recommender._cli_demo import demo_command
 from recommender._cli_query import related_command, similar_command
+from recommender.cli_evaluate import evaluate_command
 from recommender.config import BuildConfig
 from recommender.errors import RecommenderError
 from recommender.inspection import describe_index
@@ -234,24 +235,10 @@ def info(index: Path, verify: bool, fmt: out.OutputFormat) -> None:
         raise click.ClickException(_one_line(report["problem"]))
 
 
-# -- evaluate (reserved) -----------------------------------------------------------------
-
-
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-@click.pass_context
-def evaluate(ctx: click.Context, args: tuple[str, ...]) -> None:
-    """Reserved: scores an index against known related links; arrives with the evaluation
-    harness."""
-    click.echo("error: `recommender evaluate` is not available yet: it arrives with the "
-               "evaluation harness; meanwhile use the metrics in recommender.evaluation",
-               err=True)
-    ctx.exit(2)
-
-
 main.add_command(related_command)
 main.add_command(similar_command)
 main.add_command(demo_command)
+main.add_command(evaluate_command)
 
 
 if __name__ == "__main__":  # python -m recommender.cli

@@ -103,7 +103,7 @@ class BuildConfig:
                 f"{source}: unknown setting(s) {', '.join(unknown)}; "
                 f"valid settings are {', '.join(known)}"
             )
-        coerced = {name: _coerce(name, value, source) for name, value in values.items()}
+        coerced = {name: coerce_value(name, value, source) for name, value in values.items()}
         try:
             return cls(**coerced)
         except ConfigError as exc:
@@ -159,8 +159,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _coerce(name: str, value: Any, source: str) -> Any:
-    """Accept strings from environment variables and ints where floats are meant."""
+def coerce_value(name: str, value: Any, source: str = "config") -> Any:
+    """Convert one setting to its field's type (strings from the environment or the CLI,
+    ints where floats are meant), without the cross-field checks of the constructor."""
     if value is None or (isinstance(value, str) and value.lower() in {"none", "null", ""}):
         if name in _OPTIONAL:
             return None

@@ -453,10 +453,13 @@ def test_info_on_a_directory_that_is_not_an_index(tmp_path: Path) -> None:
 # -- evaluate and demo ----------------------------------------------------------------------
 
 
-def test_evaluate_is_reserved(index_dir: Path, corpus_file: Path) -> None:
-    result = run("evaluate", index_dir, corpus_file, "-k", "10")
-    assert result.exit_code == 2
-    assert "evaluation harness" in result.stderr
+def test_evaluate_is_registered_and_scores_the_index(
+    index_dir: Path, corpus_file: Path
+) -> None:
+    result = run("evaluate", index_dir, corpus_file, "-k", "5", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert 0.0 <= report["metrics"]["MAP@5"] <= 1.0 and report["metrics"]["queries"] > 0
 
 
 def test_demo_on_a_small_corpus(
