@@ -195,13 +195,14 @@ def merge_into_rows(
     rows: np.ndarray,
     cols: np.ndarray,
     values: np.ndarray,
-) -> None:
+) -> np.ndarray:
     """Offer new (row, column, score) neighbours to existing rows, in place.
 
     Each row keeps its best K by the same order as a build (score, then lower column).
+    Returns the rows that were offered something (they need re-ranking).
     """
     if len(rows) == 0:
-        return
+        return np.zeros(0, dtype=np.int64)
     k = neighbors.shape[1]
     order = np.argsort(rows, kind="stable")
     rows, cols, values = rows[order], cols[order], values[order]
@@ -217,3 +218,4 @@ def merge_into_rows(
         scores[r] = 0.0
         neighbors[r, : len(best)] = all_cols[best]
         scores[r, : len(best)] = all_vals[best]
+    return np.unique(rows)

@@ -14,12 +14,14 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from recommender.errors import ConfigError
+from recommender.rerank import Ranking
 
 
 @dataclass(frozen=True, slots=True)
 class BuildConfig:
     """How articles become vectors and how many neighbours are stored.
 
+    Candidates are ranked as described in :class:`recommender.rerank.Ranking`.
     Similarity of two articles is
     ``w_text * cos_text + title_match_weight * cos_title + tag_weight * cos_tags`` with
     ``w_text = 1 - title_match_weight - tag_weight``, so every score lies in [0, 1].
@@ -49,6 +51,15 @@ class BuildConfig:
     stop_words: bool = True
     #: neighbours stored per article (K); queries for more are answered exactly.
     n_neighbors: int = 50
+    #: demote "hub" articles close to everything: subtract this times the mean of a
+    #: candidate's ``hub_neighbors`` best similarities (0 turns it off).
+    hub_penalty: float = 0.7
+    #: how many of a candidate's best similarities make its hub score.
+    hub_neighbors: int = 20
+    #: bonus for stories published close together: weight of exp(-days apart / scale).
+    time_weight: float = 0.04
+    #: days over which the time bonus falls by a factor e.
+    time_scale_days: float = 365.0
     #: only articles of the same ``section`` are candidates (e.g. one site of many).
     same_section: bool = False
     #: memory budget, in MiB, of one block of the neighbour computation.
@@ -69,6 +80,17 @@ class BuildConfig:
             raise ConfigError(f"expected title_weight >= 0, got title_weight={self.title_weight}")
         if self.n_neighbors < 1:
             raise ConfigError(f"expected n_neighbors >= 1, got n_neighbors={self.n_neighbors}")
+        if self.hub_penalty < 0 or self.time_weight < 0:
+            raise ConfigError(
+                "expected hub_penalty >= 0 and time_weight >= 0, got "
+                f"hub_penalty={self.hub_penalty}, time_weight={self.time_weight}"
+            )
+        if self.hub_neighbors < 1:
+            raise ConfigError(
+                f"expected hub_neighbors >= 1, got hub_neighbors={self.hub_neighbors}"
+            )
+        if self.time_scale_days <= 0:
+            raise ConfigError(f"expected time_scale_days > 0, got {self.time_scale_days}")
         if self.block_mib < 1:
             raise ConfigError(f"expected block_mib >= 1, got block_mib={self.block_mib}")
         for name in ("min_df", "max_df"):
@@ -88,6 +110,11 @@ class BuildConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain values, ready for JSON or TOML."""
         return dataclasses.asdict(self)
+
+    def ranking(self) -> Ranking:
+        """The read-time ordering these settings describe."""
+        return Ranking(hub_penalty=self.hub_penalty, hub_neighbors=self.hub_neighbors,
+                       time_weight=self.time_weight, time_scale_days=self.time_scale_days)
 
     def replace(self, **changes: Any) -> BuildConfig:
         """A copy with some fields changed (validated like the constructor)."""
@@ -153,6 +180,10 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "stem": (bool,),
     "stop_words": (bool,),
     "n_neighbors": (int,),
+    "hub_penalty": (float,),
+    "hub_neighbors": (int,),
+    "time_weight": (float,),
+    "time_scale_days": (float,),
     "same_section": (bool,),
     "block_mib": (int,),
     "query_terms": (int,),

@@ -81,8 +81,11 @@ class RelatedIndex:
         section_names: list[str],
         published: np.ndarray,
         alive: np.ndarray | None = None,
+        similarity: np.ndarray | None = None,
+        hubs: np.ndarray | None = None,
     ) -> None:
         self.config = config
+        self._ranking = config.ranking()
         self.vectorizer = vectorizer
         self._X = matrix
         self._XT = matrix.T.tocsr()
@@ -95,6 +98,11 @@ class RelatedIndex:
         self._published = published
         self._alive = np.ones(len(ids), dtype=bool) if alive is None else alive
         self._positions = {id_: i for i, id_ in enumerate(ids) if self._alive[i]}
+        # raw similarities aligned with the stored rows, and each article's hub score
+        self._similarity = scores if similarity is None else similarity
+        if hubs is None:
+            hubs = self._ranking.hubs(-np.sort(-np.asarray(self._similarity), axis=1))
+        self._hubs = hubs
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -138,16 +146,22 @@ class RelatedIndex:
         XT = X.T.tocsr()
         candidates = Candidates(sections=codes if config.same_section else None)
         k = min(config.n_neighbors, max(len(arts) - 1, 1))
-        neighbors, scores = neighbour_graph(
+        neighbors, similarity = neighbour_graph(
             X, k, candidates=candidates, n_jobs=n_jobs,
             budget_bytes=config.block_mib << 20, progress=progress, XT=XT,
             query_terms=config.query_terms,
+        )
+        ranking = config.ranking()
+        hubs = ranking.hubs(similarity)
+        neighbors, scores, similarity = ranking.order(
+            neighbors, similarity, published, published, hubs
         )
         logger.info("built index of %d articles, %d features", len(arts), X.shape[1])
         return cls(
             config=config, vectorizer=vectorizer, matrix=X, neighbors=neighbors,
             scores=scores, ids=[a.id for a in arts], titles=[a.title for a in arts],
             section_codes=codes, section_names=names, published=published,
+            similarity=similarity, hubs=hubs,
         )
 
     # -- reading --------------------------------------------------------------------------
@@ -207,16 +221,17 @@ class RelatedIndex:
         stored = self._neighbors[row]
         positions = stored[stored >= 0]
         full = len(positions) == len(stored)
-        values = self._scores[row][: len(positions)]
+        n = len(positions)
+        values, sims = self._scores[row][:n], self._similarity[row][:n]
         if not self._alive.all():
             live = self._alive[positions]
-            positions, values = positions[live], values[live]
+            positions, values, sims = positions[live], values[live], sims[live]
         if not filt.is_empty:
             keep = self._filter_mask(positions, filt)
-            positions, values = positions[keep], values[keep]
+            positions, values, sims = positions[keep], values[keep], sims[keep]
         if len(positions) < k and full:
-            return self._exact(self._X[row], k, filt, own=row)
-        return self._records(positions[:k], values[:k])
+            return self._exact(self._X[row], k, filt, own=row, date=self._published[row])
+        return self._records(positions[:k], values[:k], sims[:k])
 
     def similar(
         self,
@@ -240,7 +255,9 @@ class RelatedIndex:
         if self.config.same_section and section is None and article.section is not None:
             filt = Filter.of(section=article.section, published_after=filt.published_after,
                              published_before=filt.published_before, exclude=filt.exclude)
-        return self._exact(x, k, filt, own=own)
+        date = np.datetime64(article.published, "D") if article.published else np.datetime64(
+            "NaT", "D")
+        return self._exact(x, k, filt, own=own, date=date)
 
     def _filter_mask(self, positions: np.ndarray, filt: Filter) -> np.ndarray:
         excluded = np.array([self._positions[i] for i in filt.exclude if i in self._positions],
@@ -249,8 +266,14 @@ class RelatedIndex:
                          section_names=self._section_names, published=self._published,
                          excluded_positions=excluded)
 
-    def _exact(self, x: sp.csr_matrix, k: int, filt: Filter, *, own: int) -> list[Related]:
-        """Best ``k`` by one sparse product against every indexed article."""
+    def _exact(
+        self, x: sp.csr_matrix, k: int, filt: Filter, *, own: int, date: np.datetime64
+    ) -> list[Related]:
+        """Best ``k`` by one sparse product against every indexed article.
+
+        As in the stored graph: the ``max(k, K)`` most similar candidates, ordered by the
+        ranking's final score.
+        """
         product = (x @ self._XT).tocsr()
         positions = product.indices.astype(np.int64)
         values = product.data
@@ -261,19 +284,27 @@ class RelatedIndex:
         if not filt.is_empty:
             keep = self._filter_mask(positions, filt)
             positions, values = positions[keep], values[keep]
-        if len(positions) > k:
-            # exact cut: everything at or above the k-th score, then a stable full order
-            kth = np.partition(-values, k - 1)[k - 1]
+        pool = max(k, self.n_neighbors)
+        if len(positions) > pool:
+            # exact cut: everything at or above the pool-th score, then a stable full order
+            kth = np.partition(-values, pool - 1)[pool - 1]
             top = -values <= kth
             positions, values = positions[top], values[top]
-        order = np.lexsort((positions, -values))[:k]
-        return self._records(positions[order], values[order])
+        order = np.lexsort((positions, -values))[:pool]
+        cand, scores, sims = self._ranking.order(
+            positions[order][None, :], values[order][None, :], np.array([date]),
+            self._published, self._hubs,
+        )
+        return self._records(cand[0, :k], scores[0, :k], sims[0, :k])
 
-    def _records(self, positions: np.ndarray, values: np.ndarray) -> list[Related]:
+    def _records(
+        self, positions: np.ndarray, values: np.ndarray, sims: np.ndarray
+    ) -> list[Related]:
         ids, titles = self._ids, self._titles
         return [
-            Related(id=ids[p], score=min(max(float(v), 0.0), 1.0), title=titles[p])
-            for p, v in zip(positions.tolist(), values.tolist(), strict=True)
+            Related(id=ids[p], score=min(max(float(v), 0.0), 1.0), title=titles[p],
+                    similarity=min(max(float(s), 0.0), 1.0))
+            for p, v, s in zip(positions.tolist(), values.tolist(), sims.tolist(), strict=True)
         ]
 
     # -- updating -------------------------------------------------------------------------
@@ -325,17 +356,31 @@ class RelatedIndex:
         new_rows = np.arange(first, first + len(arts))
         sections = self._section_codes if self.config.same_section else None
         candidates = Candidates(alive=self._alive, sections=sections)
-        idx, val = topk_rows(product, k, row_ids=new_rows, candidates=candidates,
+        idx, sim = topk_rows(product, k, row_ids=new_rows, candidates=candidates,
                              query_sections=None if sections is None else sections[new_rows])
         self._neighbors = np.concatenate([np.asarray(self._neighbors), idx])
-        self._scores = np.concatenate([np.asarray(self._scores), val])
+        self._similarity = np.concatenate([np.asarray(self._similarity), sim])
+        self._scores = np.concatenate([np.asarray(self._scores), np.zeros_like(sim)])
+        self._hubs = np.concatenate([np.asarray(self._hubs), self._ranking.hubs(sim)])
         # the same product, read by column, offers each new article to the old rows
         coo = product.tocoo()
         old = (coo.col < first) & (coo.data > 0) & self._alive[coo.col]
         if sections is not None:
             old &= sections[coo.col] == sections[first + coo.row]
-        merge_into_rows(self._neighbors, self._scores, coo.col[old].astype(np.int64),
-                        (first + coo.row[old]).astype(np.int64), coo.data[old])
+        touched = merge_into_rows(self._neighbors, self._similarity,
+                                  coo.col[old].astype(np.int64),
+                                  (first + coo.row[old]).astype(np.int64), coo.data[old])
+        self._rerank_rows(np.concatenate([touched, new_rows]))
+
+    def _rerank_rows(self, rows: np.ndarray) -> None:
+        """Re-order stored rows by the final score (after their candidates changed)."""
+        if len(rows) == 0:
+            return
+        cand, scores, sims = self._ranking.order(
+            self._neighbors[rows], self._similarity[rows], self._published[rows],
+            self._published, self._hubs,
+        )
+        self._neighbors[rows], self._scores[rows], self._similarity[rows] = cand, scores, sims
 
     def update(self, articles: Iterable[Article]) -> None:
         """Replace indexed articles by new versions (new ids are added)."""
@@ -364,6 +409,7 @@ class RelatedIndex:
         section_blob, section_offsets = persistence.pack_strings(self._section_names)
         arrays = {
             "neighbors": np.asarray(self._neighbors), "scores": np.asarray(self._scores),
+            "similarity": np.asarray(self._similarity), "hubs": np.asarray(self._hubs),
             "matrix_data": X.data, "matrix_indices": X.indices, "matrix_indptr": X.indptr,
             "ids_blob": id_blob, "ids_offsets": id_offsets,
             "titles_blob": title_blob, "titles_offsets": title_offsets,
@@ -412,6 +458,7 @@ class RelatedIndex:
                 section_names=persistence.unpack_strings(a["sections_blob"],
                                                          a["sections_offsets"]),
                 published=a["published"], alive=np.array(a["alive"], dtype=bool),
+                similarity=a["similarity"], hubs=a["hubs"],
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise IndexFormatError(f"{path}: index files are inconsistent ({exc!r}); "

@@ -35,8 +35,13 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Related:
-    """One recommended article: its id and similarity score (higher is closer)."""
+    """One recommended article: its id and score (higher is closer), best first.
+
+    ``score`` orders the list (see :class:`recommender.rerank.Ranking`); ``similarity`` is
+    the plain weighted cosine before the hub penalty and time bonus.
+    """
 
     id: str
     score: float
     title: str = ""
+    similarity: float | None = None

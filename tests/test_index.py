@@ -14,6 +14,9 @@ from recommender import BuildConfig, RelatedIndex, UnknownArticleError
 from recommender.records import Article
 from recommender.vectorize import ArticleVectorizer
 
+#: the plain similarity graph, without the hub penalty and time bonus of the default ranking
+RAW = {"hub_penalty": 0.0, "time_weight": 0.0}
+
 
 def brute_force(articles, config: BuildConfig, k: int, same_section=False):
     """Reference: dense cosine matrix, argsort, ties by lower position."""
@@ -37,7 +40,7 @@ def index(corpus):
 
 @pytest.mark.parametrize("block_mib", [1, 256])
 def test_blockwise_topk_equals_brute_force(corpus, block_mib):
-    config = BuildConfig(n_neighbors=7, block_mib=block_mib)
+    config = BuildConfig(n_neighbors=7, block_mib=block_mib, **RAW)
     index = RelatedIndex.build(corpus, config)
     expected = brute_force(corpus, config, 7)
     for art, exp in zip(corpus, expected, strict=True):
@@ -68,7 +71,7 @@ def test_related_finds_own_cluster(index, corpus):
 
 
 def test_k_larger_than_stored_is_exact(corpus):
-    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=3))
+    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=3, **RAW))
     expected = brute_force(corpus, BuildConfig(), 25)
     got = index.related(corpus[0].id, k=25)
     assert [r.id for r in got] == [e[0] for e in expected[0]]
@@ -103,7 +106,7 @@ def test_similar_of_indexed_article_matches_related(index, corpus):
 def test_same_section_restricts_candidates(corpus):
     mixed = [Article(id=a.id, title=a.title, body=a.body, tags=a.tags, language=a.language,
                      section="even" if i % 2 else "odd") for i, a in enumerate(corpus)]
-    index = RelatedIndex.build(mixed, BuildConfig(same_section=True, n_neighbors=5))
+    index = RelatedIndex.build(mixed, BuildConfig(same_section=True, n_neighbors=5, **RAW))
     sections = {a.id: a.section for a in mixed}
     for a in mixed:
         assert all(sections[r.id] == a.section for r in index.related(a.id, k=10))
@@ -126,7 +129,7 @@ def test_filters(index, corpus):
 
 def test_add_matches_full_rebuild_neighbours(corpus):
     base, extra = corpus[:-6], corpus[-6:]
-    config = BuildConfig(n_neighbors=6)
+    config = BuildConfig(n_neighbors=6, **RAW)
     index = RelatedIndex.build(base, config)
     index.add(extra)
     assert len(index) == len(corpus)
@@ -227,7 +230,7 @@ def test_pruned_build_scores_exactly_and_keeps_most_neighbours():
         x = exact.vectors([a.id])
         for r in got:
             true = float((x @ exact.vectors([r.id]).T).toarray()[0, 0])
-            assert abs(r.score - true) < 1e-5
+            assert abs(r.similarity - true) < 1e-5
     assert np.mean(overlaps) >= 0.8
 
 
@@ -239,3 +242,56 @@ def test_prune_rows_keeps_the_largest_weights():
     X = sp.csr_matrix(np.array([[0.1, 0.5, 0.0, 0.3], [0.0, 0.2, 0.0, 0.0]]))
     pruned = prune_rows(X, 2).toarray()
     np.testing.assert_allclose(pruned, [[0.0, 0.5, 0.0, 0.3], [0.0, 0.2, 0.0, 0.0]])
+
+
+def reference_ranking(articles, config: BuildConfig, k: int):
+    """Reference for the default ranking: the K most similar (brute force), then
+    s - hub_penalty * hub_j + time_weight * exp(-days / scale), hub_j the mean of j's
+    hub_neighbors best similarities."""
+    raw = brute_force(articles, config, config.n_neighbors)
+    pos = {a.id: i for i, a in enumerate(articles)}
+    m = min(config.hub_neighbors, config.n_neighbors)  # only K similarities are stored
+    hub = {a.id: sum(s for _, s in raw[i][:m]) / m for i, a in enumerate(articles)}
+    out = []
+    for i, a in enumerate(articles):
+        def final(entry, a=a):
+            j, s = entry
+            days = abs((articles[pos[j]].published - a.published).days)
+            return (s - config.hub_penalty * hub[j]
+                    + config.time_weight * np.exp(-days / config.time_scale_days))
+        ranked = sorted(raw[i], key=lambda e: (-final(e), -e[1], pos[e[0]]))
+        out.append([(j, final((j, s))) for j, s in ranked[:k]])
+    return out
+
+
+@pytest.mark.parametrize("settings", [{}, {"hub_penalty": 0.5, "time_weight": 0.2,
+                                            "time_scale_days": 30.0, "hub_neighbors": 3}])
+def test_default_ranking_matches_its_formula(corpus, settings):
+    config = BuildConfig(n_neighbors=8, **settings)
+    index = RelatedIndex.build(corpus, config)
+    expected = reference_ranking(corpus, config, 5)
+    for art, exp in zip(corpus, expected, strict=True):
+        got = index.related(art.id, k=5)
+        assert [r.id for r in got] == [e[0] for e in exp]
+        np.testing.assert_allclose([r.score for r in got],
+                                   [min(max(e[1], 0.0), 1.0) for e in exp], atol=1e-5)
+
+
+def test_ranking_changes_order_not_candidates(corpus):
+    plain = RelatedIndex.build(corpus, BuildConfig(n_neighbors=6, **RAW))
+    ranked = RelatedIndex.build(corpus, BuildConfig(n_neighbors=6, hub_penalty=1.0,
+                                                    time_weight=0.3))
+    changed = 0
+    for a in corpus:
+        p = plain.related(a.id, k=6)
+        r = ranked.related(a.id, k=6)
+        assert {x.id for x in p} == {x.id for x in r}
+        assert sorted(x.similarity for x in r) == pytest.approx(sorted(x.score for x in p))
+        changed += [x.id for x in p] != [x.id for x in r]
+    assert changed > 0
+
+
+def test_exact_fallback_uses_the_same_ranking(corpus):
+    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=6))
+    for a in corpus[:10]:
+        assert index.related(a.id, k=6) == index.similar(a, k=6)
