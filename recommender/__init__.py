@@ -3,6 +3,7 @@
 from recommender.config import BuildConfig
 from recommender.corpus import read_articles
 from recommender.errors import (
+    ClusterError,
     ConfigError,
     CorpusError,
     IndexFormatError,
@@ -19,6 +20,7 @@ __all__ = [
     "Article",
     "ArticleVectorizer",
     "BuildConfig",
+    "ClusterError",
     "ConfigError",
     "CorpusError",
     "IndexFormatError",

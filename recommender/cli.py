@@ -169,6 +169,10 @@ def _print_summary(summary: BuildSummary, fmt: out.OutputFormat) -> None:
               help=_config_help("language", "Language of articles without one ('none': detect)."))
 @click.option("--jobs", "n_jobs", type=int, default=1, callback=_check_jobs,
               help="Worker processes for the neighbour computation (-1: every core).")
+@click.option("--dask-scheduler", metavar="ADDRESS", default=None,
+              help="Run the neighbour computation on the Dask cluster whose scheduler is at "
+                   "ADDRESS (e.g. tcp://host:8786); needs pip install 'recommender[dask]'. "
+                   "The workers' threads set the parallelism, so --jobs does not apply.")
 @click.option("--format", "corpus_format", type=click.Choice(["jsonl", "csv"]), default=None,
               help="Corpus format. [default: from the file extension]")
 @click.option("--encoding", default="utf-8", help="Text encoding of the corpus files.")
@@ -184,12 +188,21 @@ def build(corpus: tuple[Path, ...], fmt: out.OutputFormat, **kwargs: Any) -> Non
     """
     named = {name: kwargs[name] for name in
              ("tag_weight", "title_weight", "n_neighbors", "same_section", "language")}
+    n_jobs: int | None = kwargs["n_jobs"]
+    if kwargs["dask_scheduler"] is not None:
+        ctx = click.get_current_context()
+        if ctx.get_parameter_source("n_jobs") is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError("--jobs and --dask-scheduler cannot be used together: on a "
+                                   "cluster the workers' threads set the parallelism "
+                                   "(drop --jobs)")
+        n_jobs = None  # joblib's Dask backend then uses every worker thread
     config = build_config(kwargs["config_file"], kwargs["assignments"], named)
     target = kwargs["output_dir"] or Path("models") / corpus[0].stem
     with out.ProgressBars(enabled=not kwargs["quiet"]) as progress:
         summary = build_from_files(
             list(corpus), target, config, format=kwargs["corpus_format"],
-            encoding=kwargs["encoding"], n_jobs=kwargs["n_jobs"], progress=progress,
+            encoding=kwargs["encoding"], n_jobs=n_jobs, progress=progress,
+            dask_scheduler=kwargs["dask_scheduler"],
         )
     _print_summary(summary, fmt)
 

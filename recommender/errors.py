@@ -32,3 +32,7 @@ class IndexIntegrityError(RecommenderError):
 
 class ConfigError(RecommenderError, ValueError):
     """A configuration value or file that cannot be used."""
+
+
+class ClusterError(RecommenderError, ConnectionError):
+    """A Dask cluster that cannot run the build: unreachable, no workers, or not installed."""

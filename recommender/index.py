@@ -116,8 +116,9 @@ class RelatedIndex:
     ) -> RelatedIndex:
         """Vectorize ``articles`` and compute each one's top-K neighbours.
 
-        ``n_jobs`` is joblib's: None or 1 runs in this process, -1 uses every core; the
-        backend (local processes, Dask, Ray) is whatever ``joblib.parallel_config`` says.
+        ``n_jobs`` is joblib's: None follows ``joblib.parallel_config`` (this process by
+        default, every worker under a Dask backend), 1 runs in this process, -1 uses every
+        core; the backend (local processes, Dask, Ray) is whatever the caller configured.
         """
         config = config or BuildConfig()
         arts = list(articles)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from recommender._parallel import Progress
 from recommender.config import BuildConfig
 from recommender.corpus import Format, iter_articles
+from recommender.distributed import dask_cluster
 from recommender.errors import CorpusError
 from recommender.index import RelatedIndex
 from recommender.model_card import CorpusFile, file_sha256, render_model_card
@@ -129,20 +131,27 @@ def build_from_files(
     n_jobs: int | None = None,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    dask_scheduler: str | None = None,
 ) -> BuildSummary:
     """Read ``paths``, build the index, and save it with its model card at ``output``.
 
     Nothing is written until the build has succeeded, and the save replaces any index at
     ``output`` atomically: a bad corpus leaves the serving index as it was.
+    With ``dask_scheduler`` (an address such as ``tcp://host:8786``) the neighbour blocks
+    run on that Dask cluster (see :func:`~recommender.distributed.dask_cluster`); the
+    connection is made first, so a bad address fails before the corpus is read.
     """
     config = config or BuildConfig()
     stages = _StageClock(progress, clock)
-    start = clock()
-    articles, per_file = read_corpus(paths, format=format, encoding=encoding,
-                                   progress=progress)
-    read_done = clock()
-    index = RelatedIndex.build(articles, config, n_jobs=n_jobs, progress=stages)
-    built = clock()
+    cluster: AbstractContextManager[object] = (
+        nullcontext() if dask_scheduler is None else dask_cluster(dask_scheduler))
+    with cluster:
+        start = clock()
+        articles, per_file = read_corpus(paths, format=format, encoding=encoding,
+                                         progress=progress)
+        read_done = clock()
+        index = RelatedIndex.build(articles, config, n_jobs=n_jobs, progress=stages)
+        built = clock()
     neighbours_start = stages.starts.get("neighbours", built)
     seconds = {
         "read": read_done - start,
