@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
 
-from recommender._topk import Candidates, plan_blocks, topk_block
+from recommender._topk import Candidates, candidate_matrix, plan_blocks, topk_block
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ def _remote_block(
     alive: np.ndarray | None,
     sections: np.ndarray | None,
     query_terms: int | None,
+    Xq: sp.csr_matrix | None,
+    XqT: sp.csr_matrix | None,
 ) -> BlockResult:
     """``topk_block`` with the candidate arrays as plain arguments.
 
@@ -41,7 +43,7 @@ def _remote_block(
     would instead be pickled into every task.
     """
     candidates = None if alive is None and sections is None else Candidates(alive, sections)
-    return topk_block(X, XT, start, stop, k, candidates, query_terms)
+    return topk_block(X, XT, start, stop, k, candidates, query_terms, Xq, XqT)
 
 
 def neighbour_graph(
@@ -54,6 +56,7 @@ def neighbour_graph(
     progress: Progress | None = None,
     XT: sp.csr_matrix | None = None,
     query_terms: int | None = None,
+    query_max_df: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` neighbours of every row of ``X`` as (n, k) index and score arrays.
 
@@ -64,18 +67,25 @@ def neighbour_graph(
     n = X.shape[0]
     if XT is None:
         XT = X.T.tocsr()
-    blocks = plan_blocks(X, XT, budget_bytes)
+    Xq = XqT = None
+    if query_terms is not None:
+        Xq = candidate_matrix(X, XT, query_max_df)
+        XqT = Xq.T.tocsr() if Xq is not X else XT
+        blocks = plan_blocks(Xq, XqT, budget_bytes)
+    else:
+        blocks = plan_blocks(X, XT, budget_bytes)
     indices = np.full((n, k), -1, dtype=np.int32)
     scores = np.zeros((n, k), dtype=np.float32)
     if progress is not None:
         progress("neighbours", 0, n)
     results: Iterable[BlockResult]
     if len(blocks) <= 1 or effective_n_jobs(n_jobs) == 1:
-        results = (topk_block(X, XT, a, b, k, candidates, query_terms) for a, b in blocks)
+        results = (topk_block(X, XT, a, b, k, candidates, query_terms, Xq, XqT)
+                   for a, b in blocks)
     else:
         alive = candidates.alive if candidates is not None else None
         sections = candidates.sections if candidates is not None else None
-        tasks = (delayed(_remote_block)(X, XT, a, b, k, alive, sections, query_terms)
+        tasks = (delayed(_remote_block)(X, XT, a, b, k, alive, sections, query_terms, Xq, XqT)
                  for a, b in blocks)
         logger.debug("dispatching %d neighbour blocks through joblib", len(blocks))
         results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)

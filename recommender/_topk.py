@@ -10,6 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+try:  # a compiled sparse product + top-n kernel; the scipy path below does the same, slower
+    from sparse_dot_topn import sp_matmul_topn as _sp_matmul_topn
+except ImportError:  # pragma: no cover - depends on the platform's wheels
+    _sp_matmul_topn = None
+
 #: bytes per stored product entry while a block is ranked (value, column, row, sort keys).
 _BYTES_PER_ENTRY = 40
 #: products denser than this share of their cells are ranked as dense arrays.
@@ -22,6 +27,10 @@ class Candidates:
 
     alive: np.ndarray | None = None
     sections: np.ndarray | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return (self.alive is None or bool(self.alive.all())) and self.sections is None
 
 
 def plan_blocks(X: sp.csr_matrix, XT: sp.csr_matrix, budget_bytes: int) -> list[tuple[int, int]]:
@@ -60,10 +69,12 @@ def topk_rows(
 
     ``row_ids`` gives each row's own column (excluded: no article is its own neighbour).
     Returns ``(indices, values)`` of shape (rows, k); missing slots hold -1 and 0.
-    Dense-ish blocks are ranked as a dense array (argpartition), sparse ones by sorting
-    their entries; both give the same order: score, then the lower column.
+    Dense-ish blocks are ranked as a dense array, sparse ones as a padded array of each
+    row's entries (argpartition in both); both give the same order: score, then the
+    lower column.
     """
     scores = scores.tocsr()
+    scores.sort_indices()
     n_rows, n_cols = scores.shape
     if n_rows and scores.nnz > _DENSE_SHARE * n_rows * n_cols:
         return _topk_dense(scores, k, row_ids, candidates, query_sections)
@@ -79,7 +90,31 @@ def topk_rows(
             keep &= candidates.alive[cols]
         if candidates.sections is not None and query_sections is not None:
             keep &= candidates.sections[cols] == np.asarray(query_sections)[rows]
-    return _rank(rows[keep], cols[keep], vals[keep], n_rows, k)
+    rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    per_row = np.bincount(rows, minlength=n_rows)
+    width = int(per_row.max(initial=0))
+    if width > k:
+        # rank each row's entries in a padded (rows, width) array, in column order
+        starts = np.concatenate([[0], np.cumsum(per_row)[:-1]])
+        slot = np.arange(len(rows)) - starts[rows]
+        padded = np.zeros((n_rows, width), dtype=np.float32)
+        padded[rows, slot] = vals
+        r, c = np.nonzero(_best_slots(padded, k))
+        entry = starts[r] + c
+        rows, cols, vals = rows[entry], cols[entry], vals[entry]
+    return _rank(rows, cols, vals, n_rows, k)
+
+
+def _best_slots(values: np.ndarray, k: int) -> np.ndarray:
+    """Mask of each row's ``k`` largest positive values; ties go to the leftmost slots."""
+    if values.shape[1] <= k:
+        return values > 0
+    part = np.argpartition(-values, k - 1, axis=1)[:, :k]
+    kth = np.take_along_axis(values, part, axis=1).min(axis=1, keepdims=True)
+    above = values > kth
+    tied = (values == kth) & (values > 0)
+    room = k - above.sum(axis=1, keepdims=True)
+    return above | (tied & (np.cumsum(tied, axis=1, dtype=np.int32) <= room))
 
 
 def _rank(
@@ -114,17 +149,7 @@ def _topk_dense(
             D[:, ~candidates.alive[:n_cols]] = 0.0
         if candidates.sections is not None and query_sections is not None:
             D[candidates.sections[None, :n_cols] != np.asarray(query_sections)[:, None]] = 0.0
-    if n_cols > k:
-        # k-th best value per row; ties at that value go to the lowest columns
-        part = np.argpartition(-D, k - 1, axis=1)[:, :k]
-        kth = np.take_along_axis(D, part, axis=1).min(axis=1, keepdims=True)
-        above = D > kth
-        tied = (D == kth) & (D > 0)
-        room = k - above.sum(axis=1, keepdims=True)
-        keep = above | (tied & (np.cumsum(tied, axis=1, dtype=np.int32) <= room))
-    else:
-        keep = D > 0
-    rows, cols = np.nonzero(keep)
+    rows, cols = np.nonzero(_best_slots(D, k))
     return _rank(rows, cols, D[rows, cols], n_rows, k)
 
 
@@ -158,6 +183,25 @@ def exact_scores(X: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.nda
     return np.asarray(X[rows].multiply(X[cols]).sum(axis=1), dtype=np.float32).ravel()
 
 
+def candidate_matrix(X: sp.csr_matrix, XT: sp.csr_matrix, max_df: float) -> sp.csr_matrix:
+    """``X`` without the terms found in more than ``max_df`` of the articles.
+
+    Like Lucene More-Like-This's ``max_doc_freq``: very common terms make every article a
+    candidate of every other and cost the most, while saying little about which are
+    related. Used only to find candidates; their scores use every term.
+    """
+    n = X.shape[0]
+    df = np.diff(XT.indptr)
+    common = np.flatnonzero(df > max(max_df * n, 1.0))
+    if len(common) == 0:
+        return X
+    mask = np.ones(X.shape[1], dtype=X.dtype)
+    mask[common] = 0
+    Xq = (X @ sp.diags(mask)).tocsr()
+    Xq.eliminate_zeros()
+    return Xq
+
+
 def topk_block(
     X: sp.csr_matrix,
     XT: sp.csr_matrix,
@@ -166,25 +210,40 @@ def topk_block(
     k: int,
     candidates: Candidates | None = None,
     query_terms: int | None = None,
+    Xq: sp.csr_matrix | None = None,
+    XqT: sp.csr_matrix | None = None,
 ) -> tuple[int, np.ndarray, np.ndarray]:
     """Neighbours of rows ``start:stop`` of ``X`` against every row (``XT`` is ``X.T``).
 
-    With ``query_terms`` set, each query row keeps only its strongest terms to find
-    candidates (a wider pool of ``4 k``), which are then re-scored exactly.
+    With ``query_terms`` set, each query row keeps only its strongest terms of ``Xq`` (the
+    candidate matrix, ``X`` by default) to find a pool of ``4 k`` candidates, which are then
+    re-scored exactly with ``X``.
     """
-    block = X[start:stop]
     row_ids = np.arange(start, stop)
     sections = None
     if candidates is not None and candidates.sections is not None:
         sections = candidates.sections[start:stop]
     if query_terms is None:
         return start, *topk_rows(
-            block @ XT, k, row_ids=row_ids, candidates=candidates, query_sections=sections
+            X[start:stop] @ XT, k, row_ids=row_ids, candidates=candidates,
+            query_sections=sections,
         )
-    pool_idx, _ = topk_rows(prune_rows(block, query_terms) @ XT, 4 * k, row_ids=row_ids,
-                            candidates=candidates, query_sections=sections)
-    local, slot = np.nonzero(pool_idx >= 0)
-    cols = pool_idx[local, slot].astype(np.int64)
+    Xq = X if Xq is None else Xq
+    XqT = XT if XqT is None else XqT
+    queries = prune_rows(Xq[start:stop], query_terms)
+    pool = 4 * k
+    if (candidates is None or candidates.is_empty) and _sp_matmul_topn is not None:
+        found = _sp_matmul_topn(queries, XqT, top_n=pool + 1, threshold=0.0, sort=False,
+                                n_threads=1).tocsr()
+        local = np.repeat(np.arange(stop - start), np.diff(found.indptr))
+        cols = found.indices.astype(np.int64)
+        keep = cols != local + start
+        local, cols = local[keep], cols[keep]
+    else:
+        pool_idx, _ = topk_rows(queries @ XqT, pool, row_ids=row_ids, candidates=candidates,
+                                query_sections=sections)
+        local, slot = np.nonzero(pool_idx >= 0)
+        cols = pool_idx[local, slot].astype(np.int64)
     vals = exact_scores(X, local + start, cols)
     return start, *_rank(local.astype(np.int64), cols, vals, stop - start, k)
 

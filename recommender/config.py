@@ -67,6 +67,9 @@ class BuildConfig:
     #: find neighbour candidates from each article's strongest terms only (then score them
     #: exactly); None compares all terms (exact mode).
     query_terms: int | None = None
+    #: with query_terms: terms found in more than this share of articles are not used to
+    #: find candidates (they still count in the scores).
+    query_max_df: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.tag_weight <= 1.0:
@@ -102,6 +105,8 @@ class BuildConfig:
                     f"expected {name} as a share in [0, 1] or a document count (int), "
                     f"got {name}={value}"
                 )
+        if not 0.0 < self.query_max_df <= 1.0:
+            raise ConfigError(f"expected 0 < query_max_df <= 1, got {self.query_max_df}")
         if self.query_terms is not None and self.query_terms < 1:
             raise ConfigError(f"expected query_terms >= 1 or None, got {self.query_terms}")
         if self.max_features is not None and self.max_features < 1:
@@ -187,6 +192,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "same_section": (bool,),
     "block_mib": (int,),
     "query_terms": (int,),
+    "query_max_df": (float,),
 }
 
 

@@ -150,7 +150,7 @@ class RelatedIndex:
         neighbors, similarity = neighbour_graph(
             X, k, candidates=candidates, n_jobs=n_jobs,
             budget_bytes=config.block_mib << 20, progress=progress, XT=XT,
-            query_terms=config.query_terms,
+            query_terms=config.query_terms, query_max_df=config.query_max_df,
         )
         ranking = config.ranking()
         hubs = ranking.hubs(similarity)

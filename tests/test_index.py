@@ -295,3 +295,20 @@ def test_exact_fallback_uses_the_same_ranking(corpus):
     index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=6))
     for a in corpus[:10]:
         assert index.related(a.id, k=6) == index.similar(a, k=6)
+
+
+def test_pruned_search_without_the_compiled_kernel(monkeypatch):
+    """The scipy fallback finds the same neighbours as sparse_dot_topn's kernel."""
+    import recommender._topk as topk
+
+    pytest.importorskip("sparse_dot_topn")
+    arts = make_corpus(per_cluster=30, seed=7)
+    config = BuildConfig(n_neighbors=8, query_terms=6, **RAW)
+    fast = RelatedIndex.build(arts, config)
+    monkeypatch.setattr(topk, "_sp_matmul_topn", None)
+    slow = RelatedIndex.build(arts, config)
+    same = [
+        {r.id for r in fast.related(a.id, k=8)} == {r.id for r in slow.related(a.id, k=8)}
+        for a in arts
+    ]
+    assert np.mean(same) >= 0.95
