@@ -131,8 +131,9 @@ class RelatedIndex:
             seen.add(a.id)
         if progress is not None:
             progress("vectorize", 0, len(arts))
-        vectorizer = vectorizer_for(config)
+        vectorizer = vectorizer_for(config).set_params(n_jobs=n_jobs)
         X = vectorizer.fit_transform(arts)
+        vectorizer.set_params(n_jobs=None)  # a loaded index must not inherit this machine's
         if progress is not None:
             progress("vectorize", len(arts), len(arts))
         names = sorted({a.section for a in arts if a.section is not None})

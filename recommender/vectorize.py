@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
@@ -28,6 +29,8 @@ from recommender.records import Article
 #: defaults live in BuildConfig only
 _DEFAULTS = BuildConfig()
 TAG_PREFIX = "tag:"
+#: articles per chunk when fitting on several workers
+_CHUNK = 2000
 TITLE_PREFIX = "title:"
 
 
@@ -61,6 +64,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         stem: bool = _DEFAULTS.stem,
         stop_words: bool = _DEFAULTS.stop_words,
         dtype: type = np.float32,
+        n_jobs: int | None = None,
     ) -> None:
         self.language = language
         self.title_weight = title_weight
@@ -74,6 +78,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         self.stem = stem
         self.stop_words = stop_words
         self.dtype = dtype
+        self.n_jobs = n_jobs
 
     # -- analysis -------------------------------------------------------------------------
     def article_language(self, article: Article) -> str:
@@ -101,21 +106,24 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
     def _count(
         self, articles: Sequence[Article], vocabulary: dict[str, int], grow: bool
     ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """Title and body count matrices over one vocabulary (grown during fit)."""
-        mats = []
+        """Title and body count matrices over one vocabulary (grown during fit).
+
+        Token ids are looked up with ``map`` over each field, a C-level loop; only words
+        new to the vocabulary pass through Python one by one.
+        """
         columns: list[array.array] = [array.array("i"), array.array("i")]
         indptr: list[list[int]] = [[0], [0]]
+        lookup = vocabulary.get
         for fields in self._analyze(articles):
             for f, tokens in enumerate(fields):
-                cols = columns[f]
-                for token in tokens:
-                    j = vocabulary.get(token)
-                    if j is None:
-                        if not grow:
-                            continue
-                        j = vocabulary[token] = len(vocabulary)
-                    cols.append(j)
-                indptr[f].append(len(cols))
+                if grow:
+                    for token in set(tokens).difference(vocabulary):
+                        vocabulary[token] = len(vocabulary)
+                    columns[f].extend(map(vocabulary.__getitem__, tokens))
+                else:
+                    columns[f].extend(j for j in map(lookup, tokens) if j is not None)
+                indptr[f].append(len(columns[f]))
+        mats = []
         for f in range(2):
             idx = np.frombuffer(columns[f], dtype=np.int32)
             m = sp.csr_matrix(
@@ -125,6 +133,44 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             m.sum_duplicates()
             mats.append(m)
         return mats[0], mats[1]
+
+    def _count_chunk(self, articles: Sequence[Article]) -> tuple[list[str], sp.csr_matrix,
+                                                                 sp.csr_matrix]:
+        """Counts of one chunk over its own vocabulary (run in a joblib worker)."""
+        vocabulary: dict[str, int] = {}
+        title, body = self._count(articles, vocabulary, grow=True)
+        return list(vocabulary), title, body
+
+    def _count_parallel(
+        self, articles: Sequence[Article], n_jobs: int | None
+    ) -> tuple[dict[str, int], sp.csr_matrix, sp.csr_matrix]:
+        """Fit-time counting over chunks of articles, on ``n_jobs`` joblib workers.
+
+        Each chunk is analysed with a vocabulary of its own; the chunks' terms are then
+        given global ids in chunk order, which is the order a single pass would give.
+        """
+        vocabulary: dict[str, int] = {}
+        workers = effective_n_jobs(n_jobs)
+        if workers == 1 or len(articles) < 2 * _CHUNK:
+            title, body = self._count(articles, vocabulary, grow=True)
+            return vocabulary, title, body
+        chunks = [articles[i:i + _CHUNK] for i in range(0, len(articles), _CHUNK)]
+        parts = Parallel(n_jobs=n_jobs)(delayed(self._count_chunk)(c) for c in chunks)
+        remapped: list[tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix]] = []
+        for terms, title, body in parts:
+            ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in terms),
+                              dtype=np.int32, count=len(terms))
+            remapped.append((ids, title, body))
+        shape = (0, len(vocabulary))  # chunks' rows, merged vocabulary's columns
+
+        def merged(f: int) -> sp.csr_matrix:
+            return sp.vstack(
+                [sp.csr_matrix((m.data, ids[m.indices], m.indptr), shape=(m.shape[0], shape[1]))
+                 for ids, *fields in remapped for m in (fields[f],)],
+                format="csr",
+            )
+
+        return vocabulary, merged(0), merged(1)
 
     def _term_frequencies(self, title: sp.csr_matrix, body: sp.csr_matrix) -> sp.csr_matrix:
         tf = (title * float(self.title_weight) + body).tocsr()
@@ -169,8 +215,9 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         n = len(articles)
         if n == 0:
             raise ValueError("expected at least 1 article to fit, got 0")
-        vocabulary: dict[str, int] = {}
-        title, body = self._count(articles, vocabulary, grow=True)
+        vocabulary, title, body = self._count_parallel(articles, self.n_jobs)
+        title.sort_indices()
+        body.sort_indices()
         tf = self._term_frequencies(title, body)
         df = np.bincount(tf.indices, minlength=len(vocabulary))
         low, high = self._limits(n)

@@ -132,3 +132,15 @@ def test_scores_lie_in_unit_interval(docs, w, share):
     X = ArticleVectorizer(tag_weight=w, title_match_weight=wt, max_df=1.0).fit_transform(arts)
     S = (X @ X.T).toarray()
     assert S.min() >= -1e-6 and S.max() <= 1 + 1e-5
+
+
+def test_parallel_fit_equals_serial(corpus, monkeypatch):
+    import recommender.vectorize as vectorize
+
+    monkeypatch.setattr(vectorize, "_CHUNK", 7)  # several chunks on a small corpus
+    serial = ArticleVectorizer().fit(corpus)
+    parallel = ArticleVectorizer(n_jobs=2)
+    Xp = parallel.fit_transform(corpus)
+    assert parallel.vocabulary_ == serial.vocabulary_
+    np.testing.assert_allclose(parallel.idf_, serial.idf_)
+    assert (Xp != serial.transform(corpus)).nnz == 0
