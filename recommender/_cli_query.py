@@ -3,9 +3,11 @@
 Output shapes (the same for both commands):
 
 - table (default): per query, a heading line ``ID  title`` then ``rank id score title``;
-- ``--json``: one object mapping each query id to its list of ``{"id", "score", "title"}``,
+- ``--json``: one object mapping each query id to its list of
+  ``{"id", "score", "title", "similarity"}``,
   best first, in the order the queries were given;
-- ``--nl``: one object per recommendation, ``{"query", "rank", "id", "score", "title"}``.
+- ``--nl``: one object per recommendation,
+  ``{"query", "rank", "id", "score", "title", "similarity"}``.
 """
 
 from __future__ import annotations
@@ -63,15 +65,20 @@ def filters(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
 def print_answers(answers: Answers, fmt: out.OutputFormat) -> None:
     """Print query results as a table, one JSON document, or JSON lines."""
     if fmt == "json":
-        out.echo_json({q: [{"id": r.id, "score": round(r.score, 6), "title": r.title}
+        out.echo_json({q: [{"id": r.id, "score": round(r.score, 6), "title": r.title,
+                            "similarity": _rounded(r.similarity)}
                            for r in rs] for q, _, rs in answers})
         return
     if fmt == "nl":
         out.echo_nl({"query": q, "rank": n, "id": r.id, "score": round(r.score, 6),
-                     "title": r.title}
+                     "title": r.title, "similarity": _rounded(r.similarity)}
                     for q, _, rs in answers for n, r in enumerate(rs, 1))
         return
     width = out.terminal_width()
@@ -101,8 +108,9 @@ def related_command(index: Path, ids: Sequence[str], fmt: out.OutputFormat,
                     **params: Any) -> None:
     """Articles of INDEX related to each article ID, best first.
 
-    With --json: {"ID": [{"id", "score", "title"}, ...], ...}. With --nl: one
-    {"query", "rank", "id", "score", "title"} object per line.
+    With --json: {"ID": [{"id", "score", "title", "similarity"}, ...], ...}. With --nl:
+    one {"query", "rank", "id", "score", "title", "similarity"} object per line. The score
+    orders the list; similarity is the plain weighted cosine (see the README).
     """
     loaded = _load(index, params["verify"])
     unknown = [i for i in dict.fromkeys(ids) if i not in loaded]

@@ -134,8 +134,8 @@ def _print_summary(summary: BuildSummary, fmt: out.OutputFormat) -> None:
         ("index", summary.path),
         ("corpus", corpus),
         ("articles", summary.articles),
-        ("features", f"{summary.features} ({summary.text_features} words, "
-                     f"{summary.features - summary.text_features} tags)"),
+        ("features", f"{summary.features} ({summary.text_features} words, the same again "
+                     f"for titles, {summary.features - 2 * summary.text_features} tags)"),
         ("tags", summary.tags),
         ("sections", summary.sections),
         ("neighbours", f"{summary.n_neighbors} per article"),

@@ -132,7 +132,7 @@ class RelatedIndex:
         if progress is not None:
             progress("vectorize", 0, len(arts))
         vectorizer = vectorizer_for(config).set_params(n_jobs=n_jobs)
-        X = vectorizer.fit_transform(arts)
+        X = vectorizer.fit_transform(arts, progress=progress)
         vectorizer.set_params(n_jobs=None)  # a loaded index must not inherit this machine's
         if progress is not None:
             progress("vectorize", len(arts), len(arts))

@@ -104,7 +104,8 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
 
     # -- counting -------------------------------------------------------------------------
     def _count(
-        self, articles: Sequence[Article], vocabulary: dict[str, int], grow: bool
+        self, articles: Sequence[Article], vocabulary: dict[str, int], grow: bool,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """Title and body count matrices over one vocabulary (grown during fit).
 
@@ -114,7 +115,9 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         columns: list[array.array] = [array.array("i"), array.array("i")]
         indptr: list[list[int]] = [[0], [0]]
         lookup = vocabulary.get
-        for fields in self._analyze(articles):
+        for done, fields in enumerate(self._analyze(articles), 1):
+            if progress is not None and done % _CHUNK == 0:
+                progress("vectorize", done, len(articles))
             for f, tokens in enumerate(fields):
                 if grow:
                     for token in set(tokens).difference(vocabulary):
@@ -142,22 +145,28 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         return list(vocabulary), title, body
 
     def _count_parallel(
-        self, articles: Sequence[Article], n_jobs: int | None
+        self, articles: Sequence[Article], n_jobs: int | None,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> tuple[dict[str, int], sp.csr_matrix, sp.csr_matrix]:
         """Fit-time counting over chunks of articles, on ``n_jobs`` joblib workers.
 
         Each chunk is analysed with a vocabulary of its own; the chunks' terms are then
         given global ids in chunk order, which is the order a single pass would give.
+        Chunks also pace the progress reports.
         """
         vocabulary: dict[str, int] = {}
-        workers = effective_n_jobs(n_jobs)
-        if workers == 1 or len(articles) < 2 * _CHUNK:
-            title, body = self._count(articles, vocabulary, grow=True)
-            return vocabulary, title, body
         chunks = [articles[i:i + _CHUNK] for i in range(0, len(articles), _CHUNK)]
-        parts = Parallel(n_jobs=n_jobs)(delayed(self._count_chunk)(c) for c in chunks)
+        if effective_n_jobs(n_jobs) == 1 or len(chunks) < 2:
+            title, body = self._count(articles, vocabulary, grow=True, progress=progress)
+            return vocabulary, title, body
+        parts = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(self._count_chunk)(c) for c in chunks)
         remapped: list[tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix]] = []
+        done = 0
         for terms, title, body in parts:
+            done += title.shape[0]
+            if progress is not None:
+                progress("vectorize", done, len(articles))
             ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in terms),
                               dtype=np.int32, count=len(terms))
             remapped.append((ids, title, body))
@@ -209,13 +218,19 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         self.fit_transform(X)
         return self
 
-    def fit_transform(self, X: Sequence[Article], y: object = None) -> sp.csr_matrix:
-        """Fit and return the rows of ``X`` in one pass over the text."""
+    def fit_transform(
+        self, X: Sequence[Article], y: object = None, *,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> sp.csr_matrix:
+        """Fit and return the rows of ``X`` in one pass over the text.
+
+        ``progress(stage, done, total)`` is called as chunks of articles are analysed.
+        """
         articles = list(X)
         n = len(articles)
         if n == 0:
             raise ValueError("expected at least 1 article to fit, got 0")
-        vocabulary, title, body = self._count_parallel(articles, self.n_jobs)
+        vocabulary, title, body = self._count_parallel(articles, self.n_jobs, progress)
         title.sort_indices()
         body.sort_indices()
         tf = self._term_frequencies(title, body)

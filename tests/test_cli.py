@@ -314,7 +314,8 @@ def test_related_json_lines(index_dir: Path) -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["query"], r["rank"]) for r in rows] == [
         ("train-3", 1), ("train-3", 2), ("rates-1", 1), ("rates-1", 2)]
-    assert set(rows[0]) == {"query", "rank", "id", "score", "title"}
+    assert set(rows[0]) == {"query", "rank", "id", "score", "title", "similarity"}
+    assert all(0 <= r["score"] <= 1 and 0 <= r["similarity"] <= 1 for r in rows)
     assert all(r["id"].split("-")[0] == r["query"].split("-")[0] for r in rows)
 
 

@@ -156,3 +156,30 @@ def test_updated_index_round_trips(corpus, tmp_path):
 @given(st.lists(st.text()))
 def test_pack_strings_round_trip(values):
     assert unpack_strings(*pack_strings(values)) == values
+
+
+words = st.sampled_from(["eau", "barrage", "pluie", "gare", "train", "stade", "but", "nasa"])
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(words, min_size=1, max_size=6),
+                       st.lists(st.sampled_from(["Eau", "Sport", "Rail"]), max_size=2),
+                       st.integers(0, 400)),
+             min_size=2, max_size=10),
+    st.integers(1, 6),
+)
+def test_save_load_property(tmp_path_factory, docs, stored):
+    import datetime as dt
+
+    arts = [Article(id=f"d{i}", title=" ".join(w), tags=tuple(t), language="fr",
+                    published=dt.date(2024, 1, 1) + dt.timedelta(days=day))
+            for i, (w, t, day) in enumerate(docs)]
+    index = RelatedIndex.build(arts, BuildConfig(n_neighbors=stored, max_df=1.0))
+    path = tmp_path_factory.mktemp("prop") / "idx"
+    index.save(path)
+    loaded = RelatedIndex.load(path)
+    for a in arts:
+        for k in (1, stored, len(arts)):
+            assert loaded.related(a.id, k=k) == index.related(a.id, k=k)
+        assert loaded.similar(a, k=3) == index.similar(a, k=3)
