@@ -418,7 +418,7 @@ def report(c: Corpus, results: Sequence[Result], k: int) -> str:
     for name, value in rat.items():
         if name not in ("best_peer", "best_peer_map"):
             lines.append(f"- **{name} MAP@{k} / best peer ({rat['best_peer']}, "
-                         f"{rat['best_peer_map']:.4f}) = {value:.2f}x**")
+                         f"{rat['best_peer_map']:.4f}) = {value:.3f}x**")
     return "\n".join(lines).rstrip() + "\n"
 
 
