@@ -202,6 +202,33 @@ def candidate_matrix(X: sp.csr_matrix, XT: sp.csr_matrix, max_df: float) -> sp.c
     return Xq
 
 
+def _exact_with_kernel(
+    X: sp.csr_matrix, XT: sp.csr_matrix, start: int, stop: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-``k`` through the compiled kernel, with the build's tie rule kept.
+
+    The kernel keeps ``k + 2`` values per row (the row itself and one more). A row whose
+    k-th and next values are equal could have had its tie cut differently from "lower
+    column first": such rows are recomputed with the scipy path, so the result is the
+    same as :func:`topk_rows` on the full product.
+    """
+    block = X[start:stop]
+    found = _sp_matmul_topn(block, XT, top_n=k + 2, threshold=0.0, sort=False,
+                            n_threads=1).tocsr()
+    local = np.repeat(np.arange(stop - start), np.diff(found.indptr))
+    cols = found.indices.astype(np.int64)
+    vals = found.data
+    keep = cols != local + start
+    idx, val = _rank(local[keep], cols[keep], vals[keep], stop - start, k + 1)
+    ambiguous = np.flatnonzero((idx[:, k] >= 0) & (val[:, k] == val[:, k - 1]))
+    idx, val = idx[:, :k], val[:, :k]
+    if len(ambiguous):
+        again_idx, again_val = topk_rows(block[ambiguous] @ XT, k,
+                                         row_ids=ambiguous + start)
+        idx[ambiguous], val[ambiguous] = again_idx, again_val
+    return idx, val
+
+
 def topk_block(
     X: sp.csr_matrix,
     XT: sp.csr_matrix,
@@ -223,7 +250,10 @@ def topk_block(
     sections = None
     if candidates is not None and candidates.sections is not None:
         sections = candidates.sections[start:stop]
+    unrestricted = candidates is None or candidates.is_empty
     if query_terms is None:
+        if unrestricted and _sp_matmul_topn is not None:
+            return start, *_exact_with_kernel(X, XT, start, stop, k)
         return start, *topk_rows(
             X[start:stop] @ XT, k, row_ids=row_ids, candidates=candidates,
             query_sections=sections,
@@ -232,7 +262,7 @@ def topk_block(
     XqT = XT if XqT is None else XqT
     queries = prune_rows(Xq[start:stop], query_terms)
     pool = 4 * k
-    if (candidates is None or candidates.is_empty) and _sp_matmul_topn is not None:
+    if unrestricted and _sp_matmul_topn is not None:
         found = _sp_matmul_topn(queries, XqT, top_n=pool + 1, threshold=0.0, sort=False,
                                 n_threads=1).tocsr()
         local = np.repeat(np.arange(stop - start), np.diff(found.indptr))

@@ -221,7 +221,7 @@ class RelatedIndex(UpdatesMixin):
         full = len(positions) == len(stored)
         n = len(positions)
         values, sims = self._scores[row][:n], self._similarity[row][:n]
-        if not self._alive.all():
+        if len(self._positions) < len(self._ids):  # some articles were removed
             live = self._alive[positions]
             positions, values, sims = positions[live], values[live], sims[live]
         if not filt.is_empty:
@@ -248,7 +248,7 @@ class RelatedIndex(UpdatesMixin):
         _check_k(k)
         filt = Filter.of(section=section, published_after=published_after,
                          published_before=published_before, exclude=exclude)
-        x = self.vectorizer.transform([article])
+        x = self.vectorizer.transform_one(article)
         own = self._positions.get(article.id, -1)
         if self.config.same_section and section is None and article.section is not None:
             filt = Filter.of(section=article.section, published_after=filt.published_after,
@@ -302,7 +302,8 @@ class RelatedIndex(UpdatesMixin):
         return [
             Related(id=ids[p], score=min(max(float(v), 0.0), 1.0), title=titles[p],
                     similarity=min(max(float(s), 0.0), 1.0))
-            for p, v, s in zip(positions.tolist(), values.tolist(), sims.tolist(), strict=True)
+            for p, v, s in zip(positions.tolist(), values.tolist(),
+                               sims.astype(np.float16).tolist(), strict=True)
         ]
 
     # -- persistence ----------------------------------------------------------------------
@@ -317,7 +318,9 @@ class RelatedIndex(UpdatesMixin):
         section_blob, section_offsets = persistence.pack_strings(self._section_names)
         arrays = {
             "neighbors": np.asarray(self._neighbors), "scores": np.asarray(self._scores),
-            "similarity": np.asarray(self._similarity), "hubs": np.asarray(self._hubs),
+            # half precision: the plain similarity is shown, never used to order a list
+            "similarity": np.asarray(self._similarity, dtype=np.float16),
+            "hubs": np.asarray(self._hubs),
             "matrix_data": X.data, "matrix_indices": X.indices, "matrix_indptr": X.indptr,
             "ids_blob": id_blob, "ids_offsets": id_offsets,
             "titles_blob": title_blob, "titles_offsets": title_offsets,

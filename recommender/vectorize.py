@@ -270,6 +270,48 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         return self._assemble(self._term_frequencies(title, body),
                               self._title_frequencies(title), self._tag_matrix(articles))
 
+    def transform_one(self, article: Article) -> sp.csr_matrix:
+        """The row of one article, as :meth:`transform` gives it, without its matrix overhead.
+
+        A draft query is one article: building it from small numpy arrays instead of
+        scipy products keeps ``similar()`` fast.
+        """
+        check_is_fitted(self, "vocabulary_")
+        (title_tokens, body_tokens), = self._analyze([article])
+        lookup = self.vocabulary_.get
+        title_ids = np.fromiter((j for j in map(lookup, title_tokens) if j is not None),
+                                dtype=np.int64)
+        body_ids = np.fromiter((j for j in map(lookup, body_tokens) if j is not None),
+                               dtype=np.int64)
+        tag_ids = np.fromiter(
+            (j for j in map(self.tag_vocabulary_.get, normalize_tags(article.tags))
+             if j is not None), dtype=np.int64)
+        weights = self.block_weights()
+        v = len(self.vocabulary_)
+        text_cols, title_counts = np.unique(title_ids, return_counts=True)
+        body_cols, body_counts = np.unique(body_ids, return_counts=True)
+        cols = np.union1d(text_cols, body_cols)
+        tf = np.zeros(len(cols))
+        tf[np.searchsorted(cols, text_cols)] += float(self.title_weight) * title_counts
+        tf[np.searchsorted(cols, body_cols)] += body_counts
+        cols, tf = cols[tf > 0], tf[tf > 0]
+        title_tf = title_counts.astype(np.float64)
+        if self.sublinear_tf:
+            tf = 1.0 + np.log(tf)
+            title_tf = 1.0 + np.log(title_tf)
+        blocks = [
+            (cols, _unit(tf * self.idf_[cols]) * np.sqrt(weights["text"])),
+            (text_cols + v, _unit(title_tf * self.idf_[text_cols]) * np.sqrt(weights["title"])),
+            (np.unique(tag_ids) + 2 * v,
+             _unit(self.tag_idf_[np.unique(tag_ids)]) * np.sqrt(weights["tags"])),
+        ]
+        indices = np.concatenate([b[0] for b in blocks]).astype(np.int32)
+        data: np.ndarray = np.concatenate([b[1] for b in blocks]).astype(self.dtype)
+        nonzero = data != 0
+        indices, data = indices[nonzero], data[nonzero]
+        n_features = 2 * v + len(self.tag_vocabulary_)
+        return sp.csr_matrix((data, indices, np.array([0, len(data)])), shape=(1, n_features))
+
     def _title_frequencies(self, title: sp.csr_matrix) -> sp.csr_matrix:
         tf = sp.csr_matrix(title, copy=True)
         if self.sublinear_tf:
@@ -320,6 +362,12 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         """Column range of each block: ``text``, ``title`` and ``tags``."""
         v, g = self.n_text_features_, len(self.tag_vocabulary_)
         return {"text": slice(0, v), "title": slice(v, 2 * v), "tags": slice(2 * v, 2 * v + g)}
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    """A vector scaled to unit length (a zero vector stays zero)."""
+    norm = float(np.sqrt(np.dot(values, values)))
+    return values / norm if norm > 0 else values
 
 
 def _l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:

@@ -144,3 +144,19 @@ def test_parallel_fit_equals_serial(corpus, monkeypatch):
     assert parallel.vocabulary_ == serial.vocabulary_
     np.testing.assert_allclose(parallel.idf_, serial.idf_)
     assert (Xp != serial.transform(corpus)).nnz == 0
+
+
+@pytest.mark.parametrize(("w", "wt", "sublinear"), [(0.1, 0.2, True), (0.0, 0.0, False),
+                                                     (0.5, 0.5, True)])
+def test_transform_one_equals_transform(corpus, w, wt, sublinear):
+    vec = ArticleVectorizer(tag_weight=w, title_match_weight=wt, sublinear_tf=sublinear,
+                            title_weight=2.0).fit(corpus)
+    drafts = list(corpus[:12]) + [
+        Article(id="x", title="zzz inconnu", body="", tags=("Eau", "jamais-vu"), language="fr"),
+        Article(id="y", title="", body="", tags=(), language="en"),
+    ]
+    for art in drafts:
+        expected = vec.transform([art])
+        got = vec.transform_one(art)
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got.toarray(), expected.toarray(), atol=1e-6)
