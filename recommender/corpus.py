@@ -37,13 +37,16 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from recommender._fields import (
+    _Checker,
+    _show,
+)
 from recommender.errors import CorpusError
 from recommender.records import Article
 
@@ -62,10 +65,6 @@ PathArg = str | os.PathLike[str]
 
 _JSONL_EXTENSIONS = (".jsonl", ".ndjson", ".json-lines", ".jsonlines")
 _TAB_EXTENSIONS = (".tsv", ".tab")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
-_DMY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
-_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
 _CSV_FIELDS = ("id", "title", "body", "tags", "published", "section", "language", "related")
 # Article bodies easily exceed csv's default 128 KiB cell limit; 2**31 - 1 is the largest
 # value every platform accepts.
@@ -74,137 +73,6 @@ _JSONL_REMEDY = (
     "each line must hold one JSON object (JSON Lines, not a pretty-printed document); "
     "for a CSV file pass format='csv'"
 )
-
-
-def _show(value: Any) -> str:
-    """The value as an error message shows it: a short repr and its type."""
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
-
-
-def _bad(where: str, field: str, expected: str, value: Any, remedy: str = "") -> CorpusError:
-    """``<where>, field 'f': expected X, got 'v' (type); remedy``."""
-    tail = f"; {remedy}" if remedy else ""
-    return CorpusError(f"{where}, field '{field}': expected {expected}, got {_show(value)}{tail}")
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-class _Checker:
-    """Turns one raw record into an :class:`Article`; remembers ids to catch duplicates."""
-
-    def __init__(self) -> None:
-        self.seen: dict[str, str] = {}  # id -> where it first appeared
-
-    def article(self, rec: Mapping[str, Any], where: str, *, split: bool = False) -> Article:
-        art_id = _id(rec.get("id"), where)
-        if art_id in self.seen:
-            raise CorpusError(
-                f"{where}, field 'id': duplicate id {art_id!r}, first seen at "
-                f"{self.seen[art_id]}; ids must be unique (rename or remove one of the two)"
-            )
-        title = _text(rec.get("title"), where, "title")
-        body = _text(rec.get("body"), where, "body")
-        tags = _strings(rec.get("tags"), where, "tags", split=split, ints=False)
-        if not (tags or title.strip() or body.strip()):
-            raise CorpusError(
-                f"{where}: article {art_id!r} has no title, body or tags, so there is "
-                "nothing to compare it by; fill in one of them or remove the article"
-            )
-        article = Article(
-            id=art_id,
-            title=title,
-            body=body,
-            tags=tags,
-            published=_date(rec.get("published"), where),
-            section=_text(rec.get("section"), where, "section").strip() or None,
-            language=_language(rec.get("language"), where),
-            related=_strings(rec.get("related"), where, "related", split=split, ints=True),
-        )
-        self.seen[art_id] = where
-        return article
-
-
-def _id(value: Any, where: str) -> str:
-    if _is_int(value):
-        return str(value)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise _bad(where, "id", "a non-empty id", value, "every article needs a unique id")
-    if not isinstance(value, str):
-        raise _bad(where, "id", "a string (or integer) id", value, 'quote it, e.g. "A123"')
-    return value.strip()
-
-
-def _text(value: Any, where: str, field: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _bad(where, field, "a string or null", value)
-    return value
-
-
-def _language(value: Any, where: str) -> str | None:
-    code = _text(value, where, "language").strip().lower()
-    if code and not _LANGUAGE.fullmatch(code):
-        remedy = "use an ISO 639 code, or null to have it detected"
-        raise _bad(where, "language", "a code such as 'fr', 'en' or 'pt-br'", value, remedy)
-    return code or None
-
-
-def _strings(value: Any, where: str, field: str, *, split: bool, ints: bool) -> tuple[str, ...]:
-    """A list field; CSV cells (``split``) hold ``|``- or ``;``-separated values instead."""
-    if value is None:
-        return ()
-    if isinstance(value, str) and split:
-        sep = "|" if "|" in value else ";"
-        return tuple(s for s in (p.strip() for p in value.split(sep)) if s)
-    if isinstance(value, str):
-        guess = [p.strip() for p in re.split(r"[,;|]", value) if p.strip()]
-        example = json.dumps(guess, ensure_ascii=False)[:60]
-        raise _bad(where, field, "a list of strings", value, f"write a JSON list: {example}")
-    if not isinstance(value, list | tuple):
-        raise _bad(where, field, "a list of strings or null", value)
-    out = []
-    for pos, item in enumerate(value, 1):
-        if ints and _is_int(item):
-            item = str(item)
-        if not isinstance(item, str):
-            raise _bad(where, field, f"a list of strings; item {pos} is not a string", item)
-        if item := item.strip():
-            out.append(item)
-    return tuple(out)
-
-
-def _date(value: Any, where: str) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if value is None or isinstance(value, dt.date):
-        return value
-    expected = "an ISO date 'YYYY-MM-DD' (or ISO datetime) or null"
-    if not isinstance(value, str):
-        raise _bad(where, "published", expected, value)
-    text = value.strip()
-    try:
-        if not text:
-            return None
-        if _DATE.fullmatch(text):
-            return dt.date.fromisoformat(text)
-        if _DATETIME.match(text):
-            return dt.datetime.fromisoformat(text).date()
-    except ValueError as exc:
-        raise _bad(where, "published", "a valid date", value, str(exc)) from None
-    remedy = "write it as e.g. '2020-09-26'"
-    if dmy := _DMY.fullmatch(text):
-        day, month, year = dmy.groups()
-        remedy = f"write '{year}-{int(month):02d}-{int(day):02d}' if it is day/month/year"
-    raise _bad(where, "published", expected, value, remedy)
-
-
-# --------------------------------------------------------------------------- files
 
 
 def _resolve(path: Any, format: Format | None) -> tuple[Path, str, Format, str]:
