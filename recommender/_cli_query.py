@@ -13,6 +13,7 @@ Output shapes (the same for both commands):
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -128,7 +129,7 @@ def related_command(index: Path, ids: Sequence[str], fmt: out.OutputFormat,
 
 
 def _read_stdin() -> bytes:
-    stream = click.get_binary_stream("stdin")
+    stream = sys.stdin.buffer
     if stream.isatty():
         raise click.UsageError(
             "no draft given: pipe a JSON object into stdin, or use --input FILE, "

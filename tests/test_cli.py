@@ -135,12 +135,13 @@ def test_build_json_summary(corpus_file: Path, tmp_path: Path) -> None:
     assert summary["config"] == BuildConfig().to_dict()
 
 
-def test_build_defaults_to_models_slash_corpus_stem(corpus_file: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["build", os.fspath(corpus_file), "-q"])
-        assert result.exit_code == 0, result.output
-        assert Path("models/corpus/manifest.json").is_file()
+def test_build_defaults_to_models_slash_corpus_stem(
+    corpus_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", os.fspath(corpus_file), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "models/corpus/manifest.json").is_file()
 
 
 def test_build_reads_several_files_and_csv(tmp_path: Path) -> None:
@@ -467,11 +468,10 @@ def test_demo_on_a_small_corpus(
     tmp_path: Path, corpus_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_cli_demo, "demo_corpus_path", lambda: corpus_file)
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["demo", "-k", "3"])
-        assert result.exit_code == 0, result.output
-        assert Path("models/demo/manifest.json").is_file()
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["demo", "-k", "3"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "models/demo/manifest.json").is_file()
     out = result.stdout
     headers = [line for line in out.splitlines() if line.split()[:1] == ["rank"]]
     assert len(headers) == 4
