@@ -34,7 +34,7 @@ ROWS: list[tuple[str, dict[str, object]]] = [
      {"title_match_weight": 0.0, "hub_penalty": 0.0, "time_weight": 0.0}),
     ("+ title match (title_match_weight 0.2)", {"hub_penalty": 0.0, "time_weight": 0.0}),
     ("+ hub penalty (0.7, 20 neighbours)", {"time_weight": 0.0}),
-    ("+ time proximity (0.04, 365 days) = defaults", {}),
+    ("+ time proximity (x(1 + 0.2 e^(-days/365))) = defaults", {}),
     ("defaults, pruned search (query_terms 25)", {"query_terms": 25}),
     ("tags only", {"tag_weight": 1.0, "title_match_weight": 0.0, "hub_penalty": 0.0,
                    "time_weight": 0.0}),

@@ -56,9 +56,10 @@ class BuildConfig:
     hub_penalty: float = 0.7
     #: how many of a candidate's best similarities make its hub score.
     hub_neighbors: int = 20
-    #: bonus for stories published close together: weight of exp(-days apart / scale).
-    time_weight: float = 0.04
-    #: days over which the time bonus falls by a factor e.
+    #: favour stories published close together: similarity is multiplied by
+    #: 1 + time_weight * exp(-days apart / time_scale_days).
+    time_weight: float = 0.2
+    #: days over which the time factor's bonus falls by a factor e.
     time_scale_days: float = 365.0
     #: only articles of the same ``section`` are candidates (e.g. one site of many).
     same_section: bool = False

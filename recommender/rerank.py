@@ -94,15 +94,18 @@ def _date(value: dt.date | str | None, name: str) -> dt.date | None:
 
 @dataclass(frozen=True)
 class Ranking:
-    """How stored candidates are ordered: similarity, less a hub penalty, plus time proximity.
+    """How stored candidates are ordered: similarity, raised for stories close in time,
+    less a hub penalty.
 
-    ``final(i, j) = s_ij - hub_penalty * hub_j + time_weight * exp(-|t_i - t_j| / time_scale)``
+    ``final(i, j) = s_ij * (1 + time_weight * exp(-|t_i - t_j| / time_scale))``
+    ``- hub_penalty * hub_j``
 
     where ``hub_j`` is the mean of article j's ``hub_neighbors`` best similarities. The
     penalty demotes "hub" articles that are close to everything (the CSLS correction of
-    nearest-neighbour retrieval); the time term favours stories published close together
-    (0 when either date is unknown). The candidates are the K most similar articles; this
-    only reorders them. The reported score is ``final`` clipped to [0, 1].
+    nearest-neighbour retrieval); the time factor favours stories published close together
+    (1 when either date is unknown) and, being a factor, never lifts an unrelated story.
+    The candidates are the K most similar articles; this only reorders them. The reported
+    score is ``final`` clipped to [0, 1].
     """
 
     hub_penalty: float = 0.0
@@ -141,7 +144,8 @@ class Ranking:
             known = ~np.isnat(cand_dates) & ~np.isnat(q)
             gap = np.abs((cand_dates - q).astype("timedelta64[D]").astype(np.float64))
             gap[~known] = 0.0
-            out += np.where(known, self.time_weight * np.exp(-gap / self.time_scale_days), 0.0)
+            proximity = np.where(known, np.exp(-gap / self.time_scale_days), 0.0)
+            out += self.time_weight * np.asarray(similarity, dtype=np.float64) * proximity
         return np.where(valid, out, -np.inf)
 
     def order(

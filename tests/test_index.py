@@ -246,8 +246,8 @@ def test_prune_rows_keeps_the_largest_weights():
 
 def reference_ranking(articles, config: BuildConfig, k: int):
     """Reference for the default ranking: the K most similar (brute force), then
-    s - hub_penalty * hub_j + time_weight * exp(-days / scale), hub_j the mean of j's
-    hub_neighbors best similarities."""
+    s * (1 + time_weight * exp(-days / scale)) - hub_penalty * hub_j, hub_j the mean of
+    j's hub_neighbors best similarities."""
     raw = brute_force(articles, config, config.n_neighbors)
     pos = {a.id: i for i, a in enumerate(articles)}
     m = min(config.hub_neighbors, config.n_neighbors)  # only K similarities are stored
@@ -257,14 +257,14 @@ def reference_ranking(articles, config: BuildConfig, k: int):
         def final(entry, a=a):
             j, s = entry
             days = abs((articles[pos[j]].published - a.published).days)
-            return (s - config.hub_penalty * hub[j]
-                    + config.time_weight * np.exp(-days / config.time_scale_days))
+            return (s * (1 + config.time_weight * np.exp(-days / config.time_scale_days))
+                    - config.hub_penalty * hub[j])
         ranked = sorted(raw[i], key=lambda e: (-final(e), -e[1], pos[e[0]]))
         out.append([(j, final((j, s))) for j, s in ranked[:k]])
     return out
 
 
-@pytest.mark.parametrize("settings", [{}, {"hub_penalty": 0.5, "time_weight": 0.2,
+@pytest.mark.parametrize("settings", [{}, {"hub_penalty": 0.5, "time_weight": 0.5,
                                             "time_scale_days": 30.0, "hub_neighbors": 3}])
 def test_default_ranking_matches_its_formula(corpus, settings):
     config = BuildConfig(n_neighbors=8, **settings)
