@@ -14,7 +14,14 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
 
-from recommender._topk import Candidates, candidate_matrix, plan_blocks, topk_block
+from recommender._topk import (
+    Candidates,
+    candidate_matrix,
+    plan_blocks,
+    plan_kernel_blocks,
+    topk_block,
+    uses_kernel,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +78,9 @@ def neighbour_graph(
     if query_terms is not None:
         Xq = candidate_matrix(X, XT, query_max_df)
         XqT = Xq.T.tocsr() if Xq is not X else XT
+    if uses_kernel(candidates):
+        blocks = plan_kernel_blocks(n, k, budget_bytes)
+    elif Xq is not None and XqT is not None:
         blocks = plan_blocks(Xq, XqT, budget_bytes)
     else:
         blocks = plan_blocks(X, XT, budget_bytes)

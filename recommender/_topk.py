@@ -158,29 +158,56 @@ def prune_rows(X: sp.csr_matrix, m: int) -> sp.csr_matrix:
 
     Used on the query side only: candidates come from ``prune_rows(X) @ X.T``, then
     their scores are recomputed exactly, so pruning can miss a neighbour but never
-    mis-scores one.
+    mis-scores one. Ties go to the lower column.
     """
     X = X.tocsr()
+    X.sort_indices()
     counts = np.diff(X.indptr)
     if counts.max(initial=0) <= m:
         return X
     rows = np.repeat(np.arange(X.shape[0]), counts)
-    order = np.lexsort((-X.data, rows))
-    starts = X.indptr[:-1]
-    rank = np.arange(X.nnz) - starts[rows[order]]
+    # one stable sort by (row, weight descending); rows' columns are ascending, so equal
+    # weights keep the lower column first
+    order = np.argsort(rows * 2.0 + (1.0 - X.data.astype(np.float64)), kind="stable")
+    rank = np.arange(X.nnz) - X.indptr[rows]
     keep = np.zeros(X.nnz, dtype=bool)
     keep[order[rank < m]] = True
-    pruned = sp.csr_matrix((X.data[keep], X.indices[keep], np.concatenate(
-        [[0], np.cumsum(np.minimum(counts, m))])), shape=X.shape)
-    pruned.sort_indices()
+    pruned = sp.csr_matrix(
+        (X.data[keep], X.indices[keep], np.concatenate([[0], np.cumsum(np.minimum(counts, m))])),
+        shape=X.shape,
+    )
     return pruned
 
 
-def exact_scores(X: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``X[rows[i]] . X[cols[i]]`` for each pair, without forming a product matrix."""
-    if len(rows) == 0:
-        return np.zeros(0, dtype=np.float32)
-    return np.asarray(X[rows].multiply(X[cols]).sum(axis=1), dtype=np.float32).ravel()
+def exact_scores(
+    X: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int = 100_000
+) -> np.ndarray:
+    """``X[rows[i]] . X[cols[i]]`` for each pair, without forming a product matrix.
+
+    Pairs go ``chunk`` at a time so the gathered rows stay small in memory.
+    """
+    out = np.zeros(len(rows), dtype=np.float32)
+    for a in range(0, len(rows), chunk):
+        r, c = rows[a:a + chunk], cols[a:a + chunk]
+        out[a:a + chunk] = np.asarray(X[r].multiply(X[c]).sum(axis=1)).ravel()
+    return out
+
+
+def uses_kernel(candidates: Candidates | None) -> bool:
+    """Whether blocks go through the compiled kernel (unrestricted candidates only)."""
+    return _sp_matmul_topn is not None and (candidates is None or candidates.is_empty)
+
+
+def plan_kernel_blocks(n: int, k: int, budget_bytes: int) -> list[tuple[int, int]]:
+    """Row ranges for the compiled kernel, which never holds a block's full product.
+
+    A block keeps about ``4 k`` candidates per row (plus their re-scoring, done in
+    bounded chunks), so blocks can be much larger than on the scipy path; larger blocks
+    also spare the kernel's per-call copy of the right-hand matrix.
+    """
+    per_row = 64 * (4 * k + 2) + 1024
+    rows = int(min(max(budget_bytes // per_row, 256), 20_000))
+    return [(a, min(a + rows, n)) for a in range(0, n, rows)]
 
 
 def candidate_matrix(X: sp.csr_matrix, XT: sp.csr_matrix, max_df: float) -> sp.csr_matrix:

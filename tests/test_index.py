@@ -38,8 +38,13 @@ def index(corpus):
     return RelatedIndex.build(corpus, BuildConfig(n_neighbors=10))
 
 
+@pytest.mark.parametrize("kernel", [True, False])
 @pytest.mark.parametrize("block_mib", [1, 256])
-def test_blockwise_topk_equals_brute_force(corpus, block_mib):
+def test_blockwise_topk_equals_brute_force(corpus, block_mib, kernel, monkeypatch):
+    import recommender._topk as topk
+
+    if not kernel:  # the scipy path, with its budget-sized blocks
+        monkeypatch.setattr(topk, "_sp_matmul_topn", None)
     config = BuildConfig(n_neighbors=7, block_mib=block_mib, **RAW)
     index = RelatedIndex.build(corpus, config)
     expected = brute_force(corpus, config, 7)
@@ -330,3 +335,29 @@ def test_exact_kernel_keeps_the_tie_rule(monkeypatch):
     np.testing.assert_array_equal(fast._neighbors, slow._neighbors)
     np.testing.assert_array_equal(fast._scores, slow._scores)
     assert [r.id for r in fast.related("same-4", k=3)] == ["same-0", "same-1", "same-2"]
+
+
+def test_kernel_blocks_cover_every_row_once():
+    from recommender._topk import plan_kernel_blocks
+
+    blocks = plan_kernel_blocks(1000, 10, 1 << 10)
+    assert blocks[0] == (0, 256) and blocks[-1][1] == 1000
+    assert all(a == b for (_, a), (b, _) in zip(blocks, blocks[1:], strict=False))
+    assert plan_kernel_blocks(50_000, 10, 256 << 20) == [(0, 20_000), (20_000, 40_000),
+                                                         (40_000, 50_000)]
+
+
+def test_kernel_build_over_several_blocks_equals_scipy(monkeypatch):
+    import recommender._topk as topk
+
+    pytest.importorskip("sparse_dot_topn")
+    arts = make_corpus(per_cluster=120, seed=11)  # 600 articles: two kernel blocks at 1 MiB
+    from recommender._topk import plan_kernel_blocks
+
+    assert len(plan_kernel_blocks(len(arts), 6, 1 << 20)) == 2
+    config = BuildConfig(n_neighbors=6, block_mib=1, **RAW)
+    fast = RelatedIndex.build(arts, config)
+    monkeypatch.setattr(topk, "_sp_matmul_topn", None)
+    slow = RelatedIndex.build(arts, config)
+    np.testing.assert_array_equal(fast._neighbors, slow._neighbors)
+    np.testing.assert_allclose(fast._scores, slow._scores, atol=1e-6)

@@ -6,6 +6,7 @@ and ``"etats-unis"`` are the same tag, ``"États"`` is another.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 
@@ -63,6 +64,18 @@ def _opens(tag: str, closer: str) -> bool:
     return opener in tag
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _normalize(tag: str) -> str:
+    # Folding can expose new compatibility forms; iterate to a fixed point (1-2 rounds).
+    for _ in range(4):
+        out = " ".join(fold_accents(normalize_text(tag)).split())
+        out = _strip_edges(out)
+        if out == tag:
+            break
+        tag = out
+    return tag
+
+
 def normalize_tag(tag: str) -> str:
     """Canonical form of one tag ("" when nothing is left).
 
@@ -78,14 +91,7 @@ def normalize_tag(tag: str) -> str:
     """
     if not isinstance(tag, str):
         raise TypeError(f"a tag must be a str, got {type(tag).__name__}: {tag!r:.80}")
-    # Folding can expose new compatibility forms; iterate to a fixed point (1-2 rounds).
-    for _ in range(4):
-        out = " ".join(fold_accents(normalize_text(tag)).split())
-        out = _strip_edges(out)
-        if out == tag:
-            break
-        tag = out
-    return tag
+    return _normalize(tag)  # cached: a site's tags repeat on thousands of articles
 
 
 def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
