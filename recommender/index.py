@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from recommender import persistence
 from recommender._parallel import Progress, neighbour_graph
-from recommender._topk import Candidates
+from recommender._topk import Candidates, prune_rows
 from recommender._updates import UpdatesMixin
 from recommender.config import BuildConfig
 from recommender.errors import (
@@ -270,9 +270,20 @@ class RelatedIndex(UpdatesMixin):
         """Best ``k`` by one sparse product against every indexed article.
 
         As in the stored graph: the ``max(k, K)`` most similar candidates, ordered by the
-        ranking's final score.
+        ranking's final score. With ``query_terms`` set, candidates come from the query's
+        strongest terms (a pool of ``4 max(k, K)``) and are then scored exactly, as the
+        build found them.
         """
-        product = (x @ self._XT).tocsr()
+        pool = max(k, self.n_neighbors)
+        pruned = self.config.query_terms is not None
+        query = x
+        if pruned:
+            if self.config.query_max_df < 1.0:  # the build's candidate matrix drops these
+                df = np.diff(self._XT.indptr)
+                limit = max(self.config.query_max_df * self._X.shape[0], 1.0)
+                query = x.multiply(df <= limit).tocsr()
+            query = prune_rows(query, self.config.query_terms)
+        product = (query @ self._XT).tocsr()
         positions = product.indices.astype(np.int64)
         values = product.data
         keep = (values > 0) & (positions != own) & self._alive[positions]
@@ -282,7 +293,11 @@ class RelatedIndex(UpdatesMixin):
         if not filt.is_empty:
             keep = self._filter_mask(positions, filt)
             positions, values = positions[keep], values[keep]
-        pool = max(k, self.n_neighbors)
+        if pruned:
+            if len(positions) > 4 * pool:
+                best = np.argpartition(-values, 4 * pool - 1)[: 4 * pool]
+                positions = np.sort(positions[best])
+            values = np.asarray((self._X[positions] @ x.T).todense(), dtype=np.float32).ravel()
         if len(positions) > pool:
             # exact cut: everything at or above the pool-th score, then a stable full order
             kth = np.partition(-values, pool - 1)[pool - 1]

@@ -361,3 +361,12 @@ def test_kernel_build_over_several_blocks_equals_scipy(monkeypatch):
     slow = RelatedIndex.build(arts, config)
     np.testing.assert_array_equal(fast._neighbors, slow._neighbors)
     np.testing.assert_allclose(fast._scores, slow._scores, atol=1e-6)
+
+
+@pytest.mark.parametrize("settings", [{"query_terms": 5}, {"query_terms": 5, "query_max_df": 0.2}])
+def test_pruned_similar_agrees_with_pruned_graph(settings):
+    arts = make_corpus(per_cluster=30, seed=4)
+    index = RelatedIndex.build(arts, BuildConfig(n_neighbors=8, **settings))
+    same = [[r.id for r in index.similar(a, k=5)] == [r.id for r in index.related(a.id, k=5)]
+            for a in arts]
+    assert np.mean(same) >= 0.9
