@@ -275,14 +275,15 @@ class RelatedIndex(UpdatesMixin):
         build found them.
         """
         pool = max(k, self.n_neighbors)
-        pruned = self.config.query_terms is not None
+        terms = self.config.query_terms
+        pruned = terms is not None
         query = x
-        if pruned:
+        if terms is not None:
             if self.config.query_max_df < 1.0:  # the build's candidate matrix drops these
                 df = np.diff(self._XT.indptr)
                 limit = max(self.config.query_max_df * self._X.shape[0], 1.0)
                 query = x.multiply(df <= limit).tocsr()
-            query = prune_rows(query, self.config.query_terms)
+            query = prune_rows(query, terms)
         product = (query @ self._XT).tocsr()
         positions = product.indices.astype(np.int64)
         values = product.data

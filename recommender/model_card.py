@@ -8,8 +8,6 @@ ever evaluated, without running any code.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,15 +24,6 @@ class CorpusFile:
     path: str
     sha256: str
     articles: int
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _cell(value: object) -> str:

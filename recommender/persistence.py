@@ -62,7 +62,8 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -116,7 +117,7 @@ def write_index(
             file = tmp / name
             with open(file, "rb+") as fh:
                 os.fsync(fh.fileno())
-            files[name] = {"sha256": _sha256(file), "bytes": file.stat().st_size}
+            files[name] = {"sha256": file_sha256(file), "bytes": file.stat().st_size}
         manifest = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -213,7 +214,7 @@ def verify_files(root: Path, manifest: dict[str, Any], *, names: list[str] | Non
                 f"{root}: {name} has {file.stat().st_size} bytes, the manifest says "
                 f"{entry.get('bytes')}: the file is truncated or was changed; rebuild the index"
             )
-        if _sha256(file) != entry["sha256"]:
+        if file_sha256(file) != entry["sha256"]:
             raise IndexIntegrityError(
                 f"{root}: {name} does not match its sha256 in {MANIFEST}: the file is "
                 "corrupt or was changed; rebuild the index"

@@ -20,8 +20,8 @@ from recommender.corpus import Format, iter_articles
 from recommender.distributed import dask_cluster
 from recommender.errors import CorpusError
 from recommender.index import RelatedIndex
-from recommender.model_card import CorpusFile, file_sha256, render_model_card
-from recommender.persistence import package_version
+from recommender.model_card import CorpusFile, render_model_card
+from recommender.persistence import file_sha256, package_version
 from recommender.records import Article
 
 PathArg = str | os.PathLike[str]
