@@ -229,6 +229,19 @@ def candidate_matrix(X: sp.csr_matrix, XT: sp.csr_matrix, max_df: float) -> sp.c
     return Xq
 
 
+def _plain(M: sp.csr_matrix) -> sp.csr_matrix:
+    """The same CSR matrix in arrays the compiled kernel accepts.
+
+    joblib hands large arrays to its workers as read-only ``np.memmap``; the kernel takes
+    only writable ndarrays for the values (it copies the index arrays itself), so the
+    values are copied in that case and the indices viewed.
+    """
+    if isinstance(M.data, np.memmap) or not M.data.flags.writeable:
+        return sp.csr_matrix((np.array(M.data), np.asarray(M.indices), np.asarray(M.indptr)),
+                             shape=M.shape)
+    return M
+
+
 def _exact_with_kernel(
     X: sp.csr_matrix, XT: sp.csr_matrix, start: int, stop: int, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -239,8 +252,8 @@ def _exact_with_kernel(
     column first": such rows are recomputed with the scipy path, so the result is the
     same as :func:`topk_rows` on the full product.
     """
-    block = X[start:stop]
-    found = _sp_matmul_topn(block, XT, top_n=k + 2, threshold=0.0, sort=False,
+    block = _plain(X[start:stop])
+    found = _sp_matmul_topn(block, _plain(XT), top_n=k + 2, threshold=0.0, sort=False,
                             n_threads=1).tocsr()
     local = np.repeat(np.arange(stop - start), np.diff(found.indptr))
     cols = found.indices.astype(np.int64)
@@ -290,8 +303,8 @@ def topk_block(
     queries = prune_rows(Xq[start:stop], query_terms)
     pool = 4 * k
     if unrestricted and _sp_matmul_topn is not None:
-        found = _sp_matmul_topn(queries, XqT, top_n=pool + 1, threshold=0.0, sort=False,
-                                n_threads=1).tocsr()
+        found = _sp_matmul_topn(_plain(queries), _plain(XqT), top_n=pool + 1, threshold=0.0,
+                                sort=False, n_threads=1).tocsr()
         local = np.repeat(np.arange(stop - start), np.diff(found.indptr))
         cols = found.indices.astype(np.int64)
         keep = cols != local + start

@@ -89,7 +89,7 @@ class RelatedIndex(UpdatesMixin):
         self._ranking = config.ranking()
         self.vectorizer = vectorizer
         self._X = matrix
-        self._XT = matrix.T.tocsr()
+        self._XT_cache: sp.csr_matrix | None = None  # X.T, built on first need (not by load)
         self._neighbors = neighbors
         self._scores = scores
         self._ids = ids
@@ -104,6 +104,21 @@ class RelatedIndex(UpdatesMixin):
         if hubs is None:
             hubs = self._ranking.hubs(-np.sort(-np.asarray(self._similarity), axis=1))
         self._hubs = hubs
+
+    @property
+    def _XT(self) -> sp.csr_matrix:
+        """X transposed (a term's postings), for drafts, exact answers and updates.
+
+        Built on first use: ``related()`` reads stored rows only, so a loaded index answers
+        its first query without transposing the whole matrix.
+        """
+        if self._XT_cache is None:
+            self._XT_cache = self._X.T.tocsr()
+        return self._XT_cache
+
+    @_XT.setter
+    def _XT(self, value: sp.csr_matrix) -> None:
+        self._XT_cache = value
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -368,7 +383,10 @@ class RelatedIndex(UpdatesMixin):
         code when unpickling (the digests guard against corruption, not against malice).
         """
         stored = persistence.read_index(path, mmap=mmap, verify=verify)
-        a, manifest = stored.arrays, stored.manifest
+        # plain ndarray views of the mapped files: same memory, without np.memmap's
+        # per-slice overhead (and accepted by compiled kernels that reject memmaps)
+        a = {name: np.asarray(array) for name, array in stored.arrays.items()}
+        manifest = stored.manifest
         try:
             n_rows = len(a["alive"])
             matrix = sp.csr_matrix(

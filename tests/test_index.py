@@ -370,3 +370,15 @@ def test_pruned_similar_agrees_with_pruned_graph(settings):
     same = [[r.id for r in index.similar(a, k=5)] == [r.id for r in index.related(a.id, k=5)]
             for a in arts]
     assert np.mean(same) >= 0.9
+
+
+def test_parallel_build_over_memmapped_blocks_equals_serial():
+    """joblib hands workers memory-mapped arrays; the kernel path must accept them."""
+    from joblib import parallel_config
+
+    arts = make_corpus(per_cluster=120, seed=12)
+    config = BuildConfig(n_neighbors=5, block_mib=1)
+    serial = RelatedIndex.build(arts, config)
+    with parallel_config(max_nbytes=1):  # memmap every array argument
+        parallel = RelatedIndex.build(arts, config, n_jobs=2)
+    np.testing.assert_array_equal(serial._neighbors, parallel._neighbors)

@@ -45,7 +45,11 @@ def test_manifest_records_versions_and_digests(built, tmp_path):
 def test_arrays_are_memory_mapped(built, tmp_path):
     built.save(tmp_path / "idx")
     loaded = RelatedIndex.load(tmp_path / "idx")
-    assert isinstance(loaded._neighbors, np.memmap)
+    assert isinstance(loaded._neighbors.base, np.memmap)  # a view of the mapped file
+    assert not loaded._neighbors.flags.writeable
+    in_memory = RelatedIndex.load(tmp_path / "idx", mmap=False)
+    assert in_memory._neighbors.base is None or not isinstance(in_memory._neighbors.base,
+                                                               np.memmap)
 
 
 def test_save_replaces_previous_index(built, corpus, tmp_path):
