@@ -23,6 +23,9 @@ from pathlib import Path
 from recommender import BuildConfig, RelatedIndex, evaluate, read_articles
 from recommender.records import Article
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling helper module
+from readme_sections import replace_section  # noqa: E402
+
 README = Path(__file__).resolve().parent / "README.md"
 START, END = "<!-- ablation:start -->", "<!-- ablation:end -->"
 
@@ -83,15 +86,8 @@ def table(result: dict[str, object]) -> list[str]:
 
 
 def update_readme(text: str) -> None:
-    current = README.read_text(encoding="utf-8")
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        current = head + block + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    README.write_text(current, encoding="utf-8")
-
+    """Replace (or append) this script's README section, re-reading the file first."""
+    replace_section(README, START, END, text)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -24,7 +24,6 @@ import logging
 import os
 import platform
 import random
-import re
 import sys
 import time
 import tomllib
@@ -36,6 +35,9 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling helper module
+from readme_sections import replace_section  # noqa: E402
 
 try:
     import recommender  # noqa: F401
@@ -442,17 +444,8 @@ def machine() -> dict[str, Any]:
 
 
 def update_readme(text: str, path: Path | None = None) -> None:
-    """Replace (or append) the section between the quality markers, re-reading first."""
-    path = path or README
-    block = f"{START}\n{text.rstrip()}\n{END}\n"
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END) + r"\n?", re.S)
-    if pattern.search(current):
-        new = pattern.sub(lambda _: block, current, count=1)
-    else:
-        new = current.rstrip("\n") + ("\n\n" if current else "") + block
-    path.write_text(new, encoding="utf-8")
-
+    """Replace (or append) this script's README section, re-reading the file first."""
+    replace_section(path or README, START, END, text)
 
 def _config_text(config: BuildConfig) -> str:
     return ", ".join(f"{k}={v}" for k, v in config.to_dict().items() if k != "same_section")

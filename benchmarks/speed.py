@@ -45,6 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling helper module
+from readme_sections import replace_section  # noqa: E402
+
 _STARTED = time.perf_counter()  # before numpy, scikit-learn and recommender are imported
 
 import numpy as np  # noqa: E402
@@ -866,17 +869,8 @@ def source() -> dict[str, Any]:
 
 
 def update_readme(text: str, path: Path | None = None) -> None:
-    """Replace (or append) the section between the speed markers, re-reading the file first."""
-    path = path or README
-    block = f"{START}\n{text.rstrip()}\n{END}\n"
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END) + r"\n?", re.S)
-    if pattern.search(current):
-        new = pattern.sub(lambda _: block, current, count=1)
-    else:
-        new = current.rstrip("\n") + ("\n\n" if current else "") + block
-    path.write_text(new, encoding="utf-8")
-
+    """Replace (or append) this script's README section, re-reading the file first."""
+    replace_section(path or README, START, END, text)
 
 METHOD = """\
 Every build runs in a fresh child process (peak RSS = that process's `ru_maxrss`, plus its
