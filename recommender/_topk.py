@@ -210,21 +210,22 @@ def plan_kernel_blocks(n: int, k: int, budget_bytes: int) -> list[tuple[int, int
     return [(a, min(a + rows, n)) for a in range(0, n, rows)]
 
 
-def candidate_matrix(X: sp.csr_matrix, XT: sp.csr_matrix, max_df: float) -> sp.csr_matrix:
-    """``X`` without the terms found in more than ``max_df`` of the articles.
+def search_terms(XT: sp.csr_matrix, n: int, max_df: float) -> np.ndarray:
+    """Mask of the columns kept for finding candidates: found in at most ``max_df`` of ``n``.
 
     Like Lucene More-Like-This's ``max_doc_freq``: very common terms make every article a
     candidate of every other and cost the most, while saying little about which are
     related. Used only to find candidates; their scores use every term.
     """
-    n = X.shape[0]
-    df = np.diff(XT.indptr)
-    common = np.flatnonzero(df > max(max_df * n, 1.0))
-    if len(common) == 0:
+    return np.diff(XT.indptr) <= max(max_df * n, 1.0)
+
+
+def candidate_matrix(X: sp.csr_matrix, XT: sp.csr_matrix, max_df: float) -> sp.csr_matrix:
+    """``X`` without the terms :func:`search_terms` leaves out."""
+    keep = search_terms(XT, X.shape[0], max_df)
+    if keep.all():
         return X
-    mask = np.ones(X.shape[1], dtype=X.dtype)
-    mask[common] = 0
-    Xq = (X @ sp.diags(mask)).tocsr()
+    Xq = (X @ sp.diags(keep.astype(X.dtype))).tocsr()
     Xq.eliminate_zeros()
     return Xq
 

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from recommender import persistence
 from recommender._parallel import Progress, neighbour_graph
-from recommender._topk import Candidates, prune_rows
+from recommender._topk import Candidates, prune_rows, search_terms
 from recommender._updates import UpdatesMixin
 from recommender.config import BuildConfig
 from recommender.errors import (
@@ -90,6 +90,7 @@ class RelatedIndex(UpdatesMixin):
         self.vectorizer = vectorizer
         self._X = matrix
         self._XT_cache: sp.csr_matrix | None = None  # X.T, built on first need (not by load)
+        self._search_terms_cache: np.ndarray | None = None
         self._neighbors = neighbors
         self._scores = scores
         self._ids = ids
@@ -119,6 +120,15 @@ class RelatedIndex(UpdatesMixin):
     @_XT.setter
     def _XT(self, value: sp.csr_matrix) -> None:
         self._XT_cache = value
+        self._search_terms_cache = None
+
+    @property
+    def _search_terms(self) -> np.ndarray:
+        """Columns a pruned query may search on (``query_max_df``), computed once per X.T."""
+        if self._search_terms_cache is None:
+            self._search_terms_cache = search_terms(self._XT, self._X.shape[0],
+                                                    self.config.query_max_df)
+        return self._search_terms_cache
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -295,9 +305,7 @@ class RelatedIndex(UpdatesMixin):
         query = x
         if terms is not None:
             if self.config.query_max_df < 1.0:  # the build's candidate matrix drops these
-                df = np.diff(self._XT.indptr)
-                limit = max(self.config.query_max_df * self._X.shape[0], 1.0)
-                query = x.multiply(df <= limit).tocsr()
+                query = x.multiply(self._search_terms).tocsr()
             query = prune_rows(query, terms)
         product = (query @ self._XT).tocsr()
         positions = product.indices.astype(np.int64)
