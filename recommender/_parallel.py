@@ -17,6 +17,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from recommender._topk import (
     Candidates,
     candidate_matrix,
+    limit_postings,
     plan_blocks,
     plan_kernel_blocks,
     topk_block,
@@ -64,6 +65,7 @@ def neighbour_graph(
     XT: sp.csr_matrix | None = None,
     query_terms: int | None = None,
     query_max_df: float = 1.0,
+    posting_limit: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` neighbours of every row of ``X`` as (n, k) index and score arrays.
 
@@ -77,7 +79,7 @@ def neighbour_graph(
     Xq = XqT = None
     if query_terms is not None:
         Xq = candidate_matrix(X, XT, query_max_df)
-        XqT = Xq.T.tocsr() if Xq is not X else XT
+        XqT = limit_postings(Xq.T.tocsr() if Xq is not X else XT, posting_limit)
     if uses_kernel(candidates):
         blocks = plan_kernel_blocks(n, k, budget_bytes)
     elif Xq is not None and XqT is not None:

@@ -71,6 +71,10 @@ class BuildConfig:
     #: with query_terms: terms found in more than this share of articles are not used to
     #: find candidates (they still count in the scores).
     query_max_df: float = 1.0
+    #: with query_terms: each term leads to at most this many candidates, the articles it
+    #: weighs most in (static index pruning); keeps the search linear in the archive's size.
+    #: 0 follows every posting.
+    posting_limit: int = 2000
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.tag_weight <= 1.0:
@@ -110,6 +114,9 @@ class BuildConfig:
             raise ConfigError(f"expected 0 < query_max_df <= 1, got {self.query_max_df}")
         if self.query_terms is not None and self.query_terms < 1:
             raise ConfigError(f"expected query_terms >= 1 or None, got {self.query_terms}")
+        if self.posting_limit < 0:
+            raise ConfigError(
+                f"expected posting_limit >= 0 (0: no limit), got {self.posting_limit}")
         if self.max_features is not None and self.max_features < 1:
             raise ConfigError(f"expected max_features >= 1 or None, got {self.max_features}")
 
@@ -194,6 +201,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "block_mib": (int,),
     "query_terms": (int,),
     "query_max_df": (float,),
+    "posting_limit": (int,),
 }
 
 

@@ -227,6 +227,18 @@ def iter_articles(
     return _iter_file(path, format, encoding, _Checker())
 
 
+def open_corpus(
+    paths: Sequence[PathArg], *, format: Format | None = None, encoding: str = "utf-8"
+) -> list[Iterator[Article]]:
+    """One lazy stream per file, sharing one id check: ids are unique across all files.
+
+    Every path, format and the encoding are checked now; line errors surface while
+    iterating, a repeated id naming where it was first seen.
+    """
+    checker = _Checker()
+    return [_iter_file(p, format, encoding, checker) for p in paths]
+
+
 def read_articles(
     paths: PathArg | Sequence[PathArg],
     *,

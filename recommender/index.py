@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import operator
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -13,12 +14,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender import persistence
+from recommender._catalogue import Catalogue
 from recommender._parallel import Progress, neighbour_graph
-from recommender._topk import Candidates, prune_rows, search_terms
+from recommender._topk import Candidates, limit_postings, prune_rows, search_terms
 from recommender._updates import UpdatesMixin
 from recommender.config import BuildConfig
 from recommender.errors import (
-    CorpusError,
     IndexFormatError,
     RecommenderError,
     UnknownArticleError,
@@ -91,6 +92,7 @@ class RelatedIndex(UpdatesMixin):
         self._X = matrix
         self._XT_cache: sp.csr_matrix | None = None  # X.T, built on first need (not by load)
         self._search_terms_cache: np.ndarray | None = None
+        self._search_postings_cache: sp.csr_matrix | None = None
         self._neighbors = neighbors
         self._scores = scores
         self._ids = ids
@@ -121,6 +123,7 @@ class RelatedIndex(UpdatesMixin):
     def _XT(self, value: sp.csr_matrix) -> None:
         self._XT_cache = value
         self._search_terms_cache = None
+        self._search_postings_cache = None
 
     @property
     def _search_terms(self) -> np.ndarray:
@@ -129,6 +132,13 @@ class RelatedIndex(UpdatesMixin):
             self._search_terms_cache = search_terms(self._XT, self._X.shape[0],
                                                     self.config.query_max_df)
         return self._search_terms_cache
+
+    @property
+    def _search_postings(self) -> sp.csr_matrix:
+        """The postings a pruned query searches (``posting_limit``), as the build used them."""
+        if self._search_postings_cache is None:
+            self._search_postings_cache = limit_postings(self._XT, self.config.posting_limit)
+        return self._search_postings_cache
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -142,52 +152,49 @@ class RelatedIndex(UpdatesMixin):
     ) -> RelatedIndex:
         """Vectorize ``articles`` and compute each one's top-K neighbours.
 
+        ``articles`` is read once and may be a generator (e.g.
+        :func:`~recommender.corpus.iter_articles`): only term counts and the stored fields
+        are kept, so the corpus streams from disk.
+
         ``n_jobs`` is joblib's: None follows ``joblib.parallel_config`` (this process by
         default, every worker under a Dask backend), 1 runs in this process, -1 uses every
         core; the backend (local processes, Dask, Ray) is whatever the caller configured.
         """
         config = config or BuildConfig()
-        arts = list(articles)
-        if not arts:
-            raise RecommenderError("cannot build an index from 0 articles")
-        seen: set[str] = set()
-        for a in arts:
-            if a.id in seen:
-                raise CorpusError(f"duplicate article id {a.id!r}; ids must be unique")
-            seen.add(a.id)
+        catalogue = Catalogue(articles)
         if progress is not None:
-            progress("vectorize", 0, len(arts))
+            progress("vectorize", 0, operator.length_hint(catalogue, 0))
         vectorizer = vectorizer_for(config).set_params(n_jobs=n_jobs)
-        X = vectorizer.fit_transform(arts, progress=progress)
+        try:
+            X = vectorizer.fit_transform(catalogue, progress=progress)
+        except ValueError as exc:
+            if catalogue.count == 0 and not isinstance(exc, RecommenderError):
+                raise RecommenderError("cannot build an index from 0 articles") from None
+            raise
         vectorizer.set_params(n_jobs=None)  # a loaded index must not inherit this machine's
+        n = catalogue.count
         if progress is not None:
-            progress("vectorize", len(arts), len(arts))
-        names = sorted({a.section for a in arts if a.section is not None})
-        lookup = {name: i for i, name in enumerate(names)}
-        codes = np.array([-1 if a.section is None else lookup[a.section] for a in arts],
-                         dtype=np.int32)
-        published = np.array(
-            [np.datetime64(a.published, "D") if a.published else np.datetime64("NaT", "D")
-             for a in arts],
-            dtype="datetime64[D]",
-        )
+            progress("vectorize", n, n)
+        codes, names = catalogue.section_codes()
+        published = catalogue.published()
         XT = X.T.tocsr()
         candidates = Candidates(sections=codes if config.same_section else None)
-        k = min(config.n_neighbors, max(len(arts) - 1, 1))
+        k = min(config.n_neighbors, max(n - 1, 1))
         neighbors, similarity = neighbour_graph(
             X, k, candidates=candidates, n_jobs=n_jobs,
             budget_bytes=config.block_mib << 20, progress=progress, XT=XT,
             query_terms=config.query_terms, query_max_df=config.query_max_df,
+            posting_limit=config.posting_limit,
         )
         ranking = config.ranking()
         hubs = ranking.hubs(similarity)
         neighbors, scores, similarity = ranking.order(
             neighbors, similarity, published, published, hubs
         )
-        logger.info("built index of %d articles, %d features", len(arts), X.shape[1])
+        logger.info("built index of %d articles, %d features", n, X.shape[1])
         return cls(
             config=config, vectorizer=vectorizer, matrix=X, neighbors=neighbors,
-            scores=scores, ids=[a.id for a in arts], titles=[a.title for a in arts],
+            scores=scores, ids=catalogue.ids, titles=catalogue.titles,
             section_codes=codes, section_names=names, published=published,
             similarity=similarity, hubs=hubs,
         )
@@ -307,7 +314,7 @@ class RelatedIndex(UpdatesMixin):
             if self.config.query_max_df < 1.0:  # the build's candidate matrix drops these
                 query = x.multiply(self._search_terms).tocsr()
             query = prune_rows(query, terms)
-        product = (query @ self._XT).tocsr()
+        product = (query @ (self._search_postings if pruned else self._XT)).tocsr()
         positions = product.indices.astype(np.int64)
         values = product.data
         keep = (values > 0) & (positions != own) & self._alive[positions]
@@ -401,8 +408,10 @@ class RelatedIndex(UpdatesMixin):
                 (a["matrix_data"], a["matrix_indices"], a["matrix_indptr"]),
                 shape=(n_rows, int(manifest["counts"]["features"])),
             )
+            # indexes from before posting_limit existed were built without one
+            stored_config = {"posting_limit": 0, **manifest["config"]}
             return cls(
-                config=BuildConfig.from_dict(manifest["config"], source=f"{path}/manifest.json"),
+                config=BuildConfig.from_dict(stored_config, source=f"{path}/manifest.json"),
                 vectorizer=stored.objects["vectorizer"], matrix=matrix,
                 neighbors=a["neighbors"], scores=a["scores"],
                 ids=persistence.unpack_strings(a["ids_blob"], a["ids_offsets"]),

@@ -13,13 +13,15 @@ exactly, with ``w_tags = tag_weight``, ``w_title = title_match_weight`` and
 from __future__ import annotations
 
 import array
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from recommender.analysis import detect_language, get_analyzer, normalize_tags
@@ -95,99 +97,84 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             tokens = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
         return tokens
 
-    def _analyze(self, articles: Iterable[Article]) -> Iterable[tuple[list[str], list[str]]]:
+    # -- counting -------------------------------------------------------------------------
+    def _count(
+        self, articles: Iterable[Article], vocabulary: dict[str, int],
+        tag_vocabulary: dict[str, int], grow: bool,
+    ) -> _Counts:
+        """Title, body and tag count matrices of ``articles`` over the given vocabularies.
+
+        With ``grow`` the vocabularies are :class:`_Vocabulary` objects and learn new terms
+        on lookup; otherwise unknown terms are dropped. Ids are looked up with ``map``, a
+        C-level loop, so only a term new to the vocabulary costs a Python call.
+        """
+        columns = [array.array("i"), array.array("i"), array.array("i")]
+        indptr: list[list[int]] = [[0], [0], [0]]
+        vocabularies = (vocabulary, tag_vocabulary)
         for article in articles:
             analyze = get_analyzer(
                 self.article_language(article), stem=self.stem, stop_words=self.stop_words
             )
-            yield self._terms(article.title, analyze), self._terms(article.body, analyze)
-
-    # -- counting -------------------------------------------------------------------------
-    def _count(
-        self, articles: Sequence[Article], vocabulary: dict[str, int], grow: bool,
-        progress: Callable[[str, int, int], None] | None = None,
-    ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """Title and body count matrices over one vocabulary (grown during fit).
-
-        Token ids are looked up with ``map`` over each field, a C-level loop; only words
-        new to the vocabulary pass through Python one by one.
-        """
-        columns: list[array.array] = [array.array("i"), array.array("i")]
-        indptr: list[list[int]] = [[0], [0]]
-        lookup = vocabulary.get
-        for done, fields in enumerate(self._analyze(articles), 1):
-            if progress is not None and done % _CHUNK == 0:
-                progress("vectorize", done, len(articles))
+            fields = (self._terms(article.title, analyze), self._terms(article.body, analyze),
+                      normalize_tags(article.tags))
             for f, tokens in enumerate(fields):
+                known = vocabularies[f // 2]
                 if grow:
-                    for token in set(tokens).difference(vocabulary):
-                        vocabulary[token] = len(vocabulary)
-                    columns[f].extend(map(vocabulary.__getitem__, tokens))
+                    columns[f].extend(map(known.__getitem__, tokens))
                 else:
-                    columns[f].extend(j for j in map(lookup, tokens) if j is not None)
+                    columns[f].extend(j for j in map(known.get, tokens) if j is not None)
                 indptr[f].append(len(columns[f]))
+        widths = (len(vocabulary), len(vocabulary), len(tag_vocabulary))
         mats = []
-        for f in range(2):
+        for f in range(3):
             idx = np.frombuffer(columns[f], dtype=np.int32)
             m = sp.csr_matrix(
-                (np.ones(len(idx), dtype=np.float64), idx, np.asarray(indptr[f], dtype=np.int64)),
-                shape=(len(articles), len(vocabulary)),
+                (np.ones(len(idx), dtype=np.float32), idx, np.asarray(indptr[f], dtype=np.int64)),
+                shape=(len(indptr[f]) - 1, widths[f]),
             )
-            m.sum_duplicates()
+            m.sum_duplicates()  # also sorts each row's columns
             mats.append(m)
-        return mats[0], mats[1]
+        return _Counts(*mats)
 
-    def _count_chunk(self, articles: Sequence[Article]) -> tuple[list[str], sp.csr_matrix,
-                                                                 sp.csr_matrix]:
-        """Counts of one chunk over its own vocabulary (run in a joblib worker)."""
-        vocabulary: dict[str, int] = {}
-        title, body = self._count(articles, vocabulary, grow=True)
-        return list(vocabulary), title, body
+    def _count_chunk(self, articles: Sequence[Article]) -> tuple[list[str], list[str], _Counts]:
+        """Counts of one chunk over vocabularies of its own (run in a joblib worker)."""
+        vocabulary, tag_vocabulary = _Vocabulary(), _Vocabulary()
+        counts = self._count(articles, vocabulary, tag_vocabulary, grow=True)
+        return list(vocabulary), list(tag_vocabulary), counts
 
-    def _count_parallel(
-        self, articles: Sequence[Article], n_jobs: int | None,
-        progress: Callable[[str, int, int], None] | None = None,
-    ) -> tuple[dict[str, int], sp.csr_matrix, sp.csr_matrix]:
-        """Fit-time counting over chunks of articles, on ``n_jobs`` joblib workers.
+    def _count_stream(
+        self, articles: Iterable[Article], progress: Callable[[str, int, int], None] | None,
+        expected: int,
+    ) -> tuple[list[str], list[str], _Counts]:
+        """Fit-time counting in one pass over ``articles``, a chunk at a time.
 
-        Each chunk is analysed with a vocabulary of its own; the chunks' terms are then
-        given global ids in chunk order, which is the order a single pass would give.
-        Chunks also pace the progress reports.
+        Only the counts are kept, never the articles, so a corpus can stream from disk.
+        On ``n_jobs`` workers each chunk gets vocabularies of its own, whose terms are then
+        given global ids in chunk order: the order a single pass gives. Returns the terms
+        and tags in first-seen order, and the counts over them.
         """
-        vocabulary: dict[str, int] = {}
-        chunks = [articles[i:i + _CHUNK] for i in range(0, len(articles), _CHUNK)]
-        if effective_n_jobs(n_jobs) == 1 or len(chunks) < 2:
-            title, body = self._count(articles, vocabulary, grow=True, progress=progress)
-            return vocabulary, title, body
-        parts = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(self._count_chunk)(c) for c in chunks)
-        remapped: list[tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix]] = []
+        vocabulary, tag_vocabulary = _Vocabulary(), _Vocabulary()
+        chunks = _chunks(articles, _CHUNK)
+        parts: list[_Counts] = []
         done = 0
-        for terms, title, body in parts:
-            done += title.shape[0]
-            if progress is not None:
-                progress("vectorize", done, len(articles))
-            ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in terms),
-                              dtype=np.int32, count=len(terms))
-            remapped.append((ids, title, body))
-        shape = (0, len(vocabulary))  # chunks' rows, merged vocabulary's columns
-
-        def merged(f: int) -> sp.csr_matrix:
-            return sp.vstack(
-                [sp.csr_matrix((m.data, ids[m.indices], m.indptr), shape=(m.shape[0], shape[1]))
-                 for ids, *fields in remapped for m in (fields[f],)],
-                format="csr",
-            )
-
-        return vocabulary, merged(0), merged(1)
-
-    def _term_frequencies(self, title: sp.csr_matrix, body: sp.csr_matrix) -> sp.csr_matrix:
-        tf = (title * float(self.title_weight) + body).tocsr()
-        tf.eliminate_zeros()
-        if self.sublinear_tf:
-            np.log(tf.data, out=tf.data)
-            tf.data += 1.0
-        return tf
+        if effective_n_jobs(self.n_jobs) == 1:
+            for chunk in chunks:
+                parts.append(self._count(chunk, vocabulary, tag_vocabulary, grow=True))
+                done += len(chunk)
+                if progress is not None:
+                    progress("vectorize", done, max(expected, done))
+        else:
+            results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                delayed(self._count_chunk)(c) for c in chunks)
+            for terms, tags, counts in results:
+                ids = np.fromiter(map(vocabulary.__getitem__, terms), np.int32, len(terms))
+                tag_ids = np.fromiter(map(tag_vocabulary.__getitem__, tags), np.int32, len(tags))
+                parts.append(counts.renumbered(ids, tag_ids))
+                done += counts.title.shape[0]
+                if progress is not None:
+                    progress("vectorize", done, max(expected, done))
+        widths = (len(vocabulary), len(tag_vocabulary))
+        return list(vocabulary), list(tag_vocabulary), _Counts.stack(parts, widths)
 
     def _limits(self, n_docs: int) -> tuple[float, float]:
         def as_count(v: int | float) -> float:
@@ -197,44 +184,28 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         # A tiny corpus must not lose every term to max_df: keep terms found in 1 document.
         return low, max(high, 1.0)
 
-    # -- tags -----------------------------------------------------------------------------
-    def _tag_matrix(self, articles: Sequence[Article]) -> sp.csr_matrix:
-        cols: list[int] = []
-        indptr = [0]
-        for article in articles:
-            for tag in normalize_tags(article.tags):
-                j = self.tag_vocabulary_.get(tag)
-                if j is not None:
-                    cols.append(j)
-            indptr.append(len(cols))
-        return sp.csr_matrix(
-            (np.ones(len(cols)), np.asarray(cols, dtype=np.int32), np.asarray(indptr)),
-            shape=(len(articles), len(self.tag_vocabulary_)),
-        )
-
     # -- estimator API --------------------------------------------------------------------
-    def fit(self, X: Sequence[Article], y: object = None) -> ArticleVectorizer:
+    def fit(self, X: Iterable[Article], y: object = None) -> ArticleVectorizer:
         """Learn the vocabulary, IDF of terms and IDF of tags."""
         self.fit_transform(X)
         return self
 
     def fit_transform(
-        self, X: Sequence[Article], y: object = None, *,
+        self, X: Iterable[Article], y: object = None, *,
         progress: Callable[[str, int, int], None] | None = None,
     ) -> sp.csr_matrix:
         """Fit and return the rows of ``X`` in one pass over the text.
 
-        ``progress(stage, done, total)`` is called as chunks of articles are analysed.
+        ``X`` may be any iterable, read once (a generator streaming a corpus file keeps
+        memory to the counts). ``progress(stage, done, total)`` is called as chunks of
+        articles are analysed; ``total`` comes from ``len(X)`` or ``X.__length_hint__``.
         """
-        articles = list(X)
-        n = len(articles)
+        expected = operator.length_hint(X, 0)
+        terms, tags, counts = self._count_stream(X, progress, expected)
+        n = counts.title.shape[0]
         if n == 0:
             raise ValueError("expected at least 1 article to fit, got 0")
-        vocabulary, title, body = self._count_parallel(articles, self.n_jobs, progress)
-        title.sort_indices()
-        body.sort_indices()
-        tf = self._term_frequencies(title, body)
-        df = np.bincount(tf.indices, minlength=len(vocabulary))
+        df = self._document_frequencies(counts.title, counts.body, len(terms))
         low, high = self._limits(n)
         keep = (df >= low) & (df <= high)
         if self.max_features is not None and keep.sum() > self.max_features:
@@ -242,33 +213,42 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             order = order[keep[order]][: self.max_features]
             keep = np.zeros_like(keep)
             keep[order] = True
-        terms = np.array(list(vocabulary), dtype=object)
-        kept_terms = terms[keep]
+        kept_terms = np.array(terms, dtype=object)[keep]
         order = np.argsort(kept_terms.astype(str), kind="stable")  # sorted vocabulary
         old_index = np.flatnonzero(keep)[order]
         self.vocabulary_ = {str(t): i for i, t in enumerate(kept_terms[order])}
         self.idf_ = (np.log((1.0 + n) / (1.0 + df[old_index])) + 1.0).astype(np.float64)
-        tf = tf[:, old_index]
 
-        tag_df: dict[str, int] = {}
-        for article in articles:
-            for tag in normalize_tags(article.tags):
-                tag_df[tag] = tag_df.get(tag, 0) + 1
-        names = sorted(tag_df)
-        self.tag_vocabulary_ = {t: i for i, t in enumerate(names)}
-        counts = np.array([tag_df[t] for t in names], dtype=np.float64)
-        self.tag_idf_ = np.log((1.0 + n) / (1.0 + counts)) + 1.0
+        tag_df = np.bincount(counts.tags.indices, minlength=len(tags))
+        tag_order = np.argsort(np.array(tags, dtype=object).astype(str), kind="stable")
+        self.tag_vocabulary_ = {tags[j]: i for i, j in enumerate(tag_order)}
+        self.tag_idf_ = np.log((1.0 + n) / (1.0 + tag_df[tag_order])) + 1.0
         self.n_documents_ = n
-        return self._assemble(tf, self._title_frequencies(title[:, old_index]),
-                              self._tag_matrix(articles))
+        title = _select_columns(counts.title, old_index)
+        counts.body = _select_columns(counts.body, old_index)  # the old arrays go at once
+        tag_matrix = _select_columns(counts.tags, tag_order)
+        return self._assemble(title, counts.body, tag_matrix)
 
-    def transform(self, X: Sequence[Article]) -> sp.csr_matrix:
+    def _document_frequencies(
+        self, title: sp.csr_matrix, body: sp.csr_matrix, n_terms: int
+    ) -> np.ndarray:
+        """Articles whose weighted text (title and body) holds each term.
+
+        Counted as body + title - both, so the long body matrix is never copied.
+        """
+        df = np.bincount(body.indices, minlength=n_terms)
+        if self.title_weight > 0 and title.nnz:
+            both = title.multiply(body).tocsr()
+            both.eliminate_zeros()
+            df += np.bincount(title.indices, minlength=n_terms)
+            df -= np.bincount(both.indices, minlength=n_terms)
+        return df
+
+    def transform(self, X: Iterable[Article]) -> sp.csr_matrix:
         """Rows of unseen articles; words and tags outside the fitted vocabulary are ignored."""
         check_is_fitted(self, "vocabulary_")
-        articles = list(X)
-        title, body = self._count(articles, self.vocabulary_, grow=False)
-        return self._assemble(self._term_frequencies(title, body),
-                              self._title_frequencies(title), self._tag_matrix(articles))
+        counts = self._count(X, self.vocabulary_, self.tag_vocabulary_, grow=False)
+        return self._assemble(counts.title, counts.body, counts.tags)
 
     def transform_one(self, article: Article) -> sp.csr_matrix:
         """The row of one article, as :meth:`transform` gives it, without its matrix overhead.
@@ -277,7 +257,10 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         scipy products keeps ``similar()`` fast.
         """
         check_is_fitted(self, "vocabulary_")
-        (title_tokens, body_tokens), = self._analyze([article])
+        analyze = get_analyzer(self.article_language(article), stem=self.stem,
+                               stop_words=self.stop_words)
+        title_tokens = self._terms(article.title, analyze)
+        body_tokens = self._terms(article.body, analyze)
         lookup = self.vocabulary_.get
         title_ids = np.fromiter((j for j in map(lookup, title_tokens) if j is not None),
                                 dtype=np.int64)
@@ -312,13 +295,6 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         n_features = 2 * v + len(self.tag_vocabulary_)
         return sp.csr_matrix((data, indices, np.array([0, len(data)])), shape=(1, n_features))
 
-    def _title_frequencies(self, title: sp.csr_matrix) -> sp.csr_matrix:
-        tf = sp.csr_matrix(title, copy=True)
-        if self.sublinear_tf:
-            np.log(tf.data, out=tf.data)
-            tf.data += 1.0
-        return tf
-
     def block_weights(self) -> dict[str, float]:
         """Share of the score given to each block: text, title and tags (they sum to 1)."""
         w_tags, w_title = float(self.tag_weight), float(self.title_match_weight)
@@ -330,15 +306,24 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         return {"text": max(1.0 - w_tags - w_title, 0.0), "title": w_title, "tags": w_tags}
 
     def _assemble(
-        self, tf: sp.csr_matrix, title_tf: sp.csr_matrix, tags: sp.csr_matrix
+        self, title: sp.csr_matrix, body: sp.csr_matrix, tags: sp.csr_matrix
     ) -> sp.csr_matrix:
-        idf = sp.diags(self.idf_)
+        """The three blocks from raw counts: weighted, L2-normalised, scaled, side by side.
+
+        Term frequency is ``title_weight * title + body`` (then ``1 + log`` if sublinear);
+        each block is weighted in float64 a slice of rows at a time, as
+        :meth:`transform_one` computes a draft's row, without a float64 copy of the matrix.
+        """
         weights = self.block_weights()
+        tf = (title * np.float32(self.title_weight) + body).tocsr()
+        tf.eliminate_zeros()
+        log = bool(self.sublinear_tf)
         blocks = [
-            _l2_rows(tf @ idf) * np.sqrt(weights["text"]),
-            _l2_rows(title_tf @ idf) * np.sqrt(weights["title"]),
-            _l2_rows(tags @ sp.diags(self.tag_idf_)) * np.sqrt(weights["tags"]),
+            _weighted_unit_rows(tf, self.idf_, weights["text"], log, self.dtype),
+            _weighted_unit_rows(title, self.idf_, weights["title"], log, self.dtype),
+            _weighted_unit_rows(tags, self.tag_idf_, weights["tags"], False, self.dtype),
         ]
+        del tf
         X = sp.hstack(blocks, format="csr", dtype=self.dtype)
         X.eliminate_zeros()
         X.sort_indices()
@@ -370,7 +355,100 @@ def _unit(values: np.ndarray) -> np.ndarray:
     return values / norm if norm > 0 else values
 
 
-def _l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
-    """Rows scaled to unit length (empty rows, and matrices without columns, stay as they are)."""
-    m = sp.csr_matrix(m)
-    return normalize(m, norm="l2", copy=False) if m.shape[1] else m
+def _weighted_unit_rows(
+    counts: sp.csr_matrix, column_weights: np.ndarray, share: float, log: bool, dtype: type,
+    rows_per_slice: int = 65_536,
+) -> sp.csr_matrix:
+    """``(1 + log) counts`` times the column weights, rows scaled to length ``sqrt(share)``.
+
+    Computed in float64 a slice of rows at a time and stored as ``dtype``; empty rows
+    stay empty.
+    """
+    n_rows = counts.shape[0]
+    indptr = np.asarray(counts.indptr, dtype=np.int64)
+    data = np.empty(counts.nnz, dtype=dtype)
+    scale = np.sqrt(share)
+    for a in range(0, n_rows, rows_per_slice):
+        b = min(a + rows_per_slice, n_rows)
+        lo, hi = indptr[a], indptr[b]
+        if lo == hi:
+            continue
+        values = counts.data[lo:hi].astype(np.float64)
+        if log:
+            np.log(values, out=values)
+            values += 1.0
+        values *= column_weights[counts.indices[lo:hi]]
+        starts = indptr[a:b] - lo
+        filled = np.flatnonzero(np.diff(indptr[a:b + 1]))
+        norms = np.zeros(b - a)
+        norms[filled] = np.sqrt(np.add.reduceat(values * values, starts[filled]))
+        row_of = np.repeat(np.arange(b - a), np.diff(indptr[a:b + 1]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values *= np.where(norms > 0, scale / norms, 0.0)[row_of]
+        data[lo:hi] = values
+    return sp.csr_matrix((data, counts.indices, indptr), shape=counts.shape)
+
+
+def _select_columns(m: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
+    """``m[:, columns]`` through a lookup table: one pass, no CSC copy of the matrix."""
+    new = np.full(m.shape[1], -1, dtype=np.int32)
+    new[columns] = np.arange(len(columns), dtype=np.int32)
+    mapped = new[m.indices]
+    kept = mapped >= 0
+    per_row = np.zeros(m.shape[0], dtype=np.int64)
+    filled = np.flatnonzero(np.diff(m.indptr))
+    if len(filled):
+        per_row[filled] = np.add.reduceat(kept, m.indptr[filled], dtype=np.int64)
+    out = sp.csr_matrix(
+        (m.data[kept], mapped[kept], np.concatenate([[0], np.cumsum(per_row)])),
+        shape=(m.shape[0], len(columns)),
+    )
+    out.sort_indices()
+    return out
+
+
+def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    """Consecutive lists of ``size`` items (the last may be shorter)."""
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+class _Vocabulary(dict[str, int]):
+    """Term -> id; a term not yet seen gets the next id when it is looked up."""
+
+    def __missing__(self, term: str) -> int:
+        self[term] = index = len(self)
+        return index
+
+
+@dataclass
+class _Counts:
+    """Count matrices of a run of articles: title terms, body terms, tags."""
+
+    title: sp.csr_matrix
+    body: sp.csr_matrix
+    tags: sp.csr_matrix
+
+    def renumbered(self, term_ids: np.ndarray, tag_ids: np.ndarray) -> _Counts:
+        """The same counts with local column numbers mapped to global ones."""
+        def remap(m: sp.csr_matrix, ids: np.ndarray) -> sp.csr_matrix:
+            return sp.csr_matrix((m.data, ids[m.indices], m.indptr), shape=m.shape)
+
+        return _Counts(remap(self.title, term_ids), remap(self.body, term_ids),
+                       remap(self.tags, tag_ids))
+
+    @staticmethod
+    def stack(parts: list[_Counts], widths: tuple[int, int]) -> _Counts:
+        """Chunks one above the other, over the final vocabularies (``widths``)."""
+        def stacked(name: str, width: int) -> sp.csr_matrix:
+            mats = [getattr(p, name) for p in parts]
+            if not mats:
+                return sp.csr_matrix((0, width), dtype=np.float32)
+            m = sp.vstack([sp.csr_matrix((a.data, a.indices, a.indptr), shape=(a.shape[0], width))
+                           for a in mats], format="csr")
+            m.sort_indices()
+            return m
+
+        return _Counts(stacked("title", widths[0]), stacked("body", widths[0]),
+                       stacked("tags", widths[1]))

@@ -249,6 +249,51 @@ def test_prune_rows_keeps_the_largest_weights():
     np.testing.assert_allclose(pruned, [[0.0, 0.5, 0.0, 0.3], [0.0, 0.2, 0.0, 0.0]])
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    dense=st.lists(st.lists(st.sampled_from([0.0, 0.0, 0.1, 0.2, 0.5]), min_size=6, max_size=6),
+                   min_size=1, max_size=8),
+    limit=st.integers(0, 7),
+)
+def test_limit_postings_keeps_each_terms_strongest_postings(dense, limit):
+    """Brute force per row: the ``limit`` largest entries, ties to the lower column."""
+    import scipy.sparse as sp
+
+    from recommender._topk import limit_postings
+
+    XT = sp.csr_matrix(np.array(dense, dtype=np.float32))
+    got = limit_postings(XT, limit).toarray()
+    want = np.zeros_like(got)
+    for r, row in enumerate(XT.toarray()):
+        cols = [c for c in sorted(range(len(row)), key=lambda c: (-row[c], c)) if row[c] > 0]
+        kept = cols if limit == 0 else cols[:limit]
+        want[r, kept] = row[kept]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_posting_limit_bounds_the_search_and_keeps_scores_exact():
+    """A tight limit still scores every neighbour exactly; no limit is the unlimited build."""
+    arts = make_corpus(per_cluster=30, seed=5)
+    exact = RelatedIndex.build(arts, BuildConfig(n_neighbors=10))
+    unlimited = RelatedIndex.build(arts, BuildConfig(n_neighbors=10, query_terms=5,
+                                                     posting_limit=0))
+    huge = RelatedIndex.build(arts, BuildConfig(n_neighbors=10, query_terms=5,
+                                                posting_limit=10 * len(arts)))
+    tight = RelatedIndex.build(arts, BuildConfig(n_neighbors=10, query_terms=5,
+                                                 posting_limit=4))
+    np.testing.assert_array_equal(unlimited._neighbors, huge._neighbors)
+    overlaps = []
+    for a in arts:
+        got = tight.related(a.id, k=10)
+        want = {r.id for r in exact.related(a.id, k=10)}
+        overlaps.append(len({r.id for r in got} & want) / len(want))
+        x = exact.vectors([a.id])
+        for r in got[:3]:
+            true = float((x @ exact.vectors([r.id]).T).toarray()[0, 0])
+            assert abs(r.similarity - true) < 1e-3
+    assert 0.5 <= np.mean(overlaps) < 1.0  # the limit bites here, and recall holds up
+
+
 def reference_ranking(articles, config: BuildConfig, k: int):
     """Reference for the default ranking: the K most similar (brute force), then
     s * (1 + time_weight * exp(-days / scale)) - hub_penalty * hub_j, hub_j the mean of
@@ -382,3 +427,22 @@ def test_parallel_build_over_memmapped_blocks_equals_serial():
     with parallel_config(max_nbytes=1):  # memmap every array argument
         parallel = RelatedIndex.build(arts, config, n_jobs=2)
     np.testing.assert_array_equal(serial._neighbors, parallel._neighbors)
+
+
+def test_build_streams_a_generator_with_progress_totals():
+    arts = make_corpus(per_cluster=10, seed=2)
+    calls = []
+    streamed = RelatedIndex.build((a for a in arts), BuildConfig(n_neighbors=5))
+    listed = RelatedIndex.build(arts, BuildConfig(n_neighbors=5),
+                                progress=lambda s, d, t: calls.append((s, d, t)))
+    np.testing.assert_array_equal(streamed._neighbors, listed._neighbors)
+    assert streamed.ids == listed.ids == [a.id for a in arts]
+    assert ("vectorize", 0, len(arts)) in calls and ("vectorize", len(arts), len(arts)) in calls
+
+
+def test_build_rejects_a_repeated_id_while_streaming():
+    from recommender import CorpusError
+
+    arts = make_corpus(per_cluster=5, seed=2)
+    with pytest.raises(CorpusError, match=f"duplicate article id '{arts[3].id}'"):
+        RelatedIndex.build(iter(arts + [arts[3]]))

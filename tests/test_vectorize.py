@@ -160,3 +160,54 @@ def test_transform_one_equals_transform(corpus, w, wt, sublinear):
         got = vec.transform_one(art)
         assert got.shape == expected.shape
         np.testing.assert_allclose(got.toarray(), expected.toarray(), atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dense=st.lists(st.lists(st.sampled_from([0.0, 0.0, 1.0, 2.0, 5.0]), min_size=5, max_size=5),
+                   min_size=1, max_size=7),
+    columns=st.lists(st.integers(0, 4), unique=True, max_size=5),
+)
+def test_select_columns_equals_fancy_indexing(dense, columns):
+    import scipy.sparse as sp
+
+    from recommender.vectorize import _select_columns
+
+    m = sp.csr_matrix(np.array(dense, dtype=np.float32))
+    cols = np.array(columns, dtype=np.int64)
+    got = _select_columns(m, cols)
+    assert got.has_sorted_indices
+    np.testing.assert_array_equal(got.toarray(), m.toarray()[:, cols])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dense=st.lists(st.lists(st.sampled_from([0.0, 0.0, 1.0, 2.0, 7.0]), min_size=4, max_size=4),
+                   min_size=1, max_size=9),
+    log=st.booleans(),
+    rows_per_slice=st.integers(1, 4),
+)
+def test_weighted_unit_rows_matches_dense_arithmetic(dense, log, rows_per_slice):
+    """Slices of rows give the same rows as the whole matrix at once (empty rows too)."""
+    import scipy.sparse as sp
+
+    from recommender.vectorize import _weighted_unit_rows
+
+    counts = np.array(dense)
+    weights = np.array([1.0, 2.5, 0.5, 3.0])
+    got = _weighted_unit_rows(sp.csr_matrix(counts.astype(np.float32)), weights, 0.64, log,
+                              np.float32, rows_per_slice=rows_per_slice).toarray()
+    tf = np.where(counts > 0, 1.0 + np.log(np.where(counts > 0, counts, 1.0)), 0.0) if log \
+        else counts
+    want = normalize(tf * weights) * 0.8
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+def test_fit_reads_a_generator_once(corpus):
+    """A build streams its corpus: a one-shot generator fits exactly like the list."""
+    vec = ArticleVectorizer()
+    X_gen = vec.fit_transform(a for a in corpus)
+    X_list = ArticleVectorizer().fit_transform(corpus)
+    assert (X_gen != X_list).nnz == 0
+    with pytest.raises(ValueError, match="at least 1 article"):
+        ArticleVectorizer().fit_transform(iter(()))

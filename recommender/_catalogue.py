@@ -1,0 +1,65 @@
+"""What an index keeps of each article while the text streams past to the vectorizer.
+
+A build reads its articles once: the vectorizer keeps only term counts, and this keeps
+the few fields the index stores (id, title, section, date), so a million articles never
+sit in memory as objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from recommender.errors import CorpusError
+from recommender.records import Article
+
+
+class Catalogue(Iterator[Article]):
+    """Passes ``articles`` through, once, noting each one's stored fields.
+
+    Raises :class:`CorpusError` on the first repeated id. Keeps the source's length
+    hint, so progress bars know the total when the source does.
+    """
+
+    def __init__(self, articles: Iterable[Article]) -> None:
+        self._hint = operator.length_hint(articles, 0)
+        self._source = iter(articles)
+        self._seen: set[str] = set()
+        self.ids: list[str] = []
+        self.titles: list[str] = []
+        self.sections: list[str | None] = []
+        self._dates: list[dt.date | None] = []
+
+    def __next__(self) -> Article:
+        article = next(self._source)
+        if article.id in self._seen:
+            raise CorpusError(f"duplicate article id {article.id!r}; ids must be unique")
+        self._seen.add(article.id)
+        self.ids.append(article.id)
+        self.titles.append(article.title)
+        self.sections.append(article.section)
+        self._dates.append(article.published)
+        return article
+
+    def __length_hint__(self) -> int:
+        return max(self._hint, self.count)
+
+    @property
+    def count(self) -> int:
+        """Articles passed through so far (not ``__len__``: that would hide the hint)."""
+        return len(self.ids)
+
+    def section_codes(self) -> tuple[np.ndarray, list[str]]:
+        """Each article's section as a code into the sorted section names (-1: none)."""
+        names = sorted({s for s in self.sections if s is not None})
+        lookup = {name: i for i, name in enumerate(names)}
+        codes = np.array([-1 if s is None else lookup[s] for s in self.sections], dtype=np.int32)
+        return codes, names
+
+    def published(self) -> np.ndarray:
+        """Publication days (NaT where unknown)."""
+        return np.array([np.datetime64(d, "D") if d else np.datetime64("NaT", "D")
+                         for d in self._dates], dtype="datetime64[D]")
