@@ -15,8 +15,11 @@ from __future__ import annotations
 import array
 import itertools
 import operator
+import os
+import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,7 +27,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from recommender.analysis import detect_language, get_analyzer, normalize_tags
+from recommender.analysis import Analyzer, detect_language, get_analyzer, normalize_tags
 from recommender.config import BuildConfig
 from recommender.records import Article
 
@@ -101,6 +104,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
     def _count(
         self, articles: Iterable[Article], vocabulary: dict[str, int],
         tag_vocabulary: dict[str, int], grow: bool,
+        term_ids: dict[Analyzer, _TermIds] | None = None,
     ) -> _Counts:
         """Title, body and tag count matrices of ``articles`` over the given vocabularies.
 
@@ -110,20 +114,27 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         """
         columns = [array.array("i"), array.array("i"), array.array("i")]
         indptr: list[list[int]] = [[0], [0], [0]]
-        vocabularies = (vocabulary, tag_vocabulary)
+        if term_ids is None:  # raw token -> ids, per language; lives as long as vocabulary
+            term_ids = {}
         for article in articles:
             analyze = get_analyzer(
                 self.article_language(article), stem=self.stem, stop_words=self.stop_words
             )
-            fields = (self._terms(article.title, analyze), self._terms(article.body, analyze),
-                      normalize_tags(article.tags))
-            for f, tokens in enumerate(fields):
-                known = vocabularies[f // 2]
-                if grow:
-                    columns[f].extend(map(known.__getitem__, tokens))
-                else:
-                    columns[f].extend(j for j in map(known.get, tokens) if j is not None)
-                indptr[f].append(len(columns[f]))
+            if self.bigrams:  # bigrams need the terms themselves
+                for f, text in enumerate((article.title, article.body)):
+                    tokens = self._terms(text, analyze)
+                    _extend_ids(columns[f], tokens, vocabulary, grow)
+                    indptr[f].append(len(columns[f]))
+            else:
+                ids = term_ids.get(analyze)
+                if ids is None:
+                    ids = term_ids[analyze] = _TermIds(analyze, vocabulary, grow)
+                for f, text in enumerate((article.title, article.body)):
+                    columns[f].extend(
+                        itertools.chain.from_iterable(map(ids.__getitem__, analyze.tokenize(text))))
+                    indptr[f].append(len(columns[f]))
+            _extend_ids(columns[2], normalize_tags(article.tags), tag_vocabulary, grow)
+            indptr[2].append(len(columns[2]))
         widths = (len(vocabulary), len(vocabulary), len(tag_vocabulary))
         mats = []
         for f in range(3):
@@ -136,11 +147,27 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             mats.append(m)
         return _Counts(*mats)
 
-    def _count_chunk(self, articles: Sequence[Article]) -> tuple[list[str], list[str], _Counts]:
-        """Counts of one chunk over vocabularies of its own (run in a joblib worker)."""
-        vocabulary, tag_vocabulary = _Vocabulary(), _Vocabulary()
-        counts = self._count(articles, vocabulary, tag_vocabulary, grow=True)
-        return list(vocabulary), list(tag_vocabulary), counts
+    def _count_chunk(
+        self, articles: Sequence[Article], fit_id: str
+    ) -> tuple[tuple[str, int, int], list[str], list[str], _Counts]:
+        """Counts of one chunk, run in a joblib worker, over that worker's vocabularies.
+
+        A worker keeps its vocabularies (and resolved raw tokens) from chunk to chunk of
+        one fit, so it analyses each raw token once; it returns the terms and tags it met
+        for the first time, which the parent maps to global ids.
+        """
+        worker = (fit_id, os.getpid(), threading.get_ident())
+        state = _WORKER_STATE.get(worker)
+        if state is None:
+            for key in [k for k in _WORKER_STATE if k[1:] == worker[1:]]:
+                del _WORKER_STATE[key]  # this thread's state from an earlier fit
+            state = _WORKER_STATE[worker] = _WorkerState()
+        counts = self._count(articles, state.vocabulary, state.tags, grow=True,
+                             term_ids=state.term_ids)
+        new_terms = state.vocabulary.order[state.reported_terms:]
+        new_tags = state.tags.order[state.reported_tags:]
+        state.reported_terms, state.reported_tags = len(state.vocabulary), len(state.tags)
+        return worker, new_terms, new_tags, counts
 
     def _count_stream(
         self, articles: Iterable[Article], progress: Callable[[str, int, int], None] | None,
@@ -149,27 +176,36 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         """Fit-time counting in one pass over ``articles``, a chunk at a time.
 
         Only the counts are kept, never the articles, so a corpus can stream from disk.
-        On ``n_jobs`` workers each chunk gets vocabularies of its own, whose terms are then
-        given global ids in chunk order: the order a single pass gives. Returns the terms
+        On ``n_jobs`` workers each worker grows vocabularies of its own, whose new terms
+        are given global ids in chunk order: the order a single pass gives. Returns the terms
         and tags in first-seen order, and the counts over them.
         """
         vocabulary, tag_vocabulary = _Vocabulary(), _Vocabulary()
+        term_ids: dict[Analyzer, _TermIds] = {}
         chunks = _chunks(articles, _CHUNK)
         parts: list[_Counts] = []
         done = 0
         if effective_n_jobs(self.n_jobs) == 1:
             for chunk in chunks:
-                parts.append(self._count(chunk, vocabulary, tag_vocabulary, grow=True))
+                parts.append(self._count(chunk, vocabulary, tag_vocabulary, grow=True,
+                                         term_ids=term_ids))
                 done += len(chunk)
                 if progress is not None:
                     progress("vectorize", done, max(expected, done))
         else:
+            fit_id = uuid.uuid4().hex
             results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(self._count_chunk)(c) for c in chunks)
-            for terms, tags, counts in results:
+                delayed(self._count_chunk)(c, fit_id) for c in chunks)
+            # each worker's own term and tag ids -> global ids, extended as it reports
+            term_maps: dict[tuple[str, int, int], np.ndarray] = {}
+            tag_maps: dict[tuple[str, int, int], np.ndarray] = {}
+            empty = np.zeros(0, dtype=np.int32)
+            for worker, terms, tags, counts in results:
                 ids = np.fromiter(map(vocabulary.__getitem__, terms), np.int32, len(terms))
                 tag_ids = np.fromiter(map(tag_vocabulary.__getitem__, tags), np.int32, len(tags))
-                parts.append(counts.renumbered(ids, tag_ids))
+                term_maps[worker] = np.concatenate([term_maps.get(worker, empty), ids])
+                tag_maps[worker] = np.concatenate([tag_maps.get(worker, empty), tag_ids])
+                parts.append(counts.renumbered(term_maps[worker], tag_maps[worker]))
                 done += counts.title.shape[0]
                 if progress is not None:
                     progress("vectorize", done, max(expected, done))
@@ -414,12 +450,64 @@ def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
         yield chunk
 
 
+def _extend_ids(column: array.array, terms: Iterable[str], vocabulary: dict[str, int],
+                grow: bool) -> None:
+    """Append the ids of ``terms``: new ones join a growing vocabulary, else are skipped."""
+    if grow:
+        column.extend(map(vocabulary.__getitem__, terms))
+    else:
+        column.extend(j for j in map(vocabulary.get, terms) if j is not None)
+
+
+class _TermIds(dict[str, tuple[int, ...]]):
+    """Raw token -> ids of its index terms, filled on first sight of each raw token.
+
+    Articles repeat a small set of raw tokens, so after the first few documents a token
+    costs one C-level lookup instead of analysis, joining, splitting and a second lookup.
+    """
+
+    def __init__(self, analyze: Analyzer, vocabulary: dict[str, int], grow: bool) -> None:
+        super().__init__()
+        self._analyze = analyze
+        self._vocabulary = vocabulary
+        self._grow = grow
+
+    def __missing__(self, token: str) -> tuple[int, ...]:
+        terms = self._analyze.index_terms(token)
+        if self._grow:
+            ids = tuple(map(self._vocabulary.__getitem__, terms))
+        else:
+            ids = tuple(j for j in map(self._vocabulary.get, terms) if j is not None)
+        self[token] = ids
+        return ids
+
+
 class _Vocabulary(dict[str, int]):
     """Term -> id; a term not yet seen gets the next id when it is looked up."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[str] = []  # the terms by id, to slice off the newest cheaply
+
     def __missing__(self, term: str) -> int:
         self[term] = index = len(self)
+        self.order.append(term)
         return index
+
+
+@dataclass
+class _WorkerState:
+    """A joblib worker's vocabularies during one fit, and how much it has reported."""
+
+    vocabulary: _Vocabulary = field(default_factory=_Vocabulary)
+    tags: _Vocabulary = field(default_factory=_Vocabulary)
+    term_ids: dict[Analyzer, _TermIds] = field(default_factory=dict)
+    reported_terms: int = 0
+    reported_tags: int = 0
+
+
+#: per (fit, process, thread): the worker state of :meth:`ArticleVectorizer._count_chunk`
+_WORKER_STATE: dict[tuple[str, int, int], _WorkerState] = {}
 
 
 @dataclass

@@ -211,3 +211,17 @@ def test_fit_reads_a_generator_once(corpus):
     assert (X_gen != X_list).nnz == 0
     with pytest.raises(ValueError, match="at least 1 article"):
         ArticleVectorizer().fit_transform(iter(()))
+
+
+def test_parallel_fits_in_a_row_do_not_share_worker_vocabularies(corpus, monkeypatch):
+    """Workers keep vocabularies between chunks of one fit, never into the next fit."""
+    import recommender.vectorize as vectorize
+
+    monkeypatch.setattr(vectorize, "_CHUNK", 5)
+    halves = [list(corpus[: len(corpus) // 2]), list(corpus[len(corpus) // 2:])]
+    for part in (halves[0], halves[1], list(corpus)):
+        parallel = ArticleVectorizer(n_jobs=2)
+        Xp = parallel.fit_transform(part)
+        serial = ArticleVectorizer().fit(part)
+        assert parallel.vocabulary_ == serial.vocabulary_
+        assert (Xp != serial.transform(part)).nnz == 0

@@ -85,6 +85,21 @@ class Analyzer:
         # Every cached value is a space-joined (possibly empty) run of final tokens.
         return " ".join(map(cache.__getitem__, tokens)).split()
 
+    def tokenize(self, text: str) -> list[str]:
+        """Raw tokens of ``text`` (normalised, split into words), before elision, stop
+        words and stemming; :meth:`index_terms` finishes each one."""
+        return _TOKEN_RE.findall(normalize_text(text))
+
+    def index_terms(self, token: str) -> list[str]:
+        """The index terms one raw token from :meth:`tokenize` becomes (often one, or none).
+
+        ``self(text)`` equals the concatenated ``index_terms`` of ``tokenize(text)``.
+        """
+        value = self._cache.get(token)
+        if value is None:
+            value = self._analyze_tokens([token])[token]
+        return value.split()
+
     def _learn(self, cache: dict[str, str], unique: set[str], missing: set[str]) -> dict[str, str]:
         """Analyse unseen tokens; start a fresh cache (keeping this text's) when full."""
         entries = self._analyze_tokens(missing)
