@@ -1,54 +1,91 @@
 """One archive-scale build, then a cold load and query latency, each timed on its own.
 
 What ``speed.py --large`` does for every system, reduced to our engine so a 1M run fits a
-session: the build runs in this process (stage times from the progress callback, peak RSS
-from ``ru_maxrss``), the load and the queries in a fresh process.
+session. The build is ``recommender build``'s own path (``build_from_files``: the corpus
+streams from disk, stage times from its summary, peak RSS of this process and of the
+whole process tree with its workers); the load, the queries and the overlap of pruned
+neighbours with exact ones on sampled rows run in a fresh process.
 
     python benchmarks/synthetic.py --n 1000000 --seed 2 --mean-length 200 -o /tmp/syn1m.jsonl
-    python benchmarks/archive.py /tmp/syn1m.jsonl /tmp/idx1m --query-terms 25 \\
-        --json benchmarks/results/archive-1m.json
+    python benchmarks/archive.py /tmp/syn1m.jsonl /tmp/idx1m --query-terms 25 --jobs 2 \\
+        --overlap-rows 1000 --json benchmarks/results/archive-1m.json
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
 from recommender import BuildConfig, RelatedIndex
-from recommender.corpus import iter_articles, read_articles
+from recommender._topk import topk_block
+from recommender.corpus import iter_articles
+from recommender.pipeline import build_from_files
+
+
+class _TreePeak(threading.Thread):
+    """Peak summed RSS of this process and its children (joblib workers), every 50 ms."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0
+
+    def run(self) -> None:
+        try:
+            import psutil
+        except ImportError:  # without psutil: this process's own peak only
+            return
+        me = psutil.Process()
+        while True:
+            with contextlib.suppress(psutil.Error):
+                procs = [me, *me.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
+            time.sleep(0.05)
 
 
 def build(corpus: Path, output: Path, *, query_terms: int | None, n_neighbors: int,
           jobs: int) -> dict[str, float]:
+    """``recommender build``'s own path: the corpus streams from disk into the index."""
+    sampler = _TreePeak()
+    sampler.start()
     started = time.perf_counter()
-    articles = read_articles(corpus)
-    read = time.perf_counter()
-    stages: dict[str, float] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        stages.setdefault(stage, time.perf_counter())
-
     config = BuildConfig(n_neighbors=n_neighbors, query_terms=query_terms)
-    index = RelatedIndex.build(articles, config, n_jobs=jobs, progress=progress)
-    built = time.perf_counter()
-    del articles
-    index.save(output)
-    saved = time.perf_counter()
-    return {"articles": len(index), "read_s": read - started,
-            "vectorize_s": stages["neighbours"] - read, "neighbours_s": built - stages["neighbours"],
-            "save_s": saved - built, "total_s": saved - started,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    summary = build_from_files([corpus], output, config, n_jobs=jobs)
+    total = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"articles": summary.articles, "read_s": summary.seconds["read"],
+            "vectorize_s": summary.seconds["vectorize"],
+            "neighbours_s": summary.seconds["neighbours"], "save_s": summary.seconds["save"],
+            # the rest: hashing the corpus for the model card, writing the card
+            "total_s": total, "peak_rss_mb": own,
+            "peak_rss_tree_mb": max(own, sampler.peak / 2**20)}
 
 
-def serve(corpus: Path, index_dir: Path, queries: int) -> dict[str, float]:
+def pruned_overlap(index: RelatedIndex, rows: int, seed: int = 0) -> float:
+    """Overlap@K of the stored (pruned) neighbours with exact top-K, on sampled rows."""
+    X = index._X
+    XT = index._XT
+    k = index.n_neighbors
+    picked = np.sort(np.random.default_rng(seed).choice(X.shape[0], rows, replace=False))
+    hits = []
+    for row in picked:
+        _, exact, _ = topk_block(X, XT, int(row), int(row) + 1, k)
+        want = set(exact[0][exact[0] >= 0].tolist())
+        got = set(np.asarray(index._neighbors[row])[:k].tolist()) - {-1}
+        hits.append(len(want & got) / max(len(want), 1))
+    return float(np.mean(hits))
+
+
+def serve(corpus: Path, index_dir: Path, queries: int, overlap_rows: int = 0) -> dict[str, float]:
     """Run in a fresh process: load to first answer, then latency of related and similar."""
     out: dict[str, float] = {}
     for verify in (False, True):
@@ -78,6 +115,9 @@ def serve(corpus: Path, index_dir: Path, queries: int) -> dict[str, float]:
         lat.append(time.perf_counter_ns() - t)
     out["similar_p50_ms"], out["similar_p99_ms"] = (float(np.percentile(lat, q)) / 1e6
                                                     for q in (50, 99))
+    if overlap_rows:
+        out["overlap_rows"] = overlap_rows
+        out["overlap_at_k_pruned_vs_exact"] = pruned_overlap(index, min(overlap_rows, len(ids)))
     return out
 
 
@@ -89,18 +129,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-neighbors", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--overlap-rows", type=int, default=0,
+                        help="rows whose exact top-K is computed to measure pruning's overlap")
     parser.add_argument("--serve-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.serve_only:
-        print(json.dumps(serve(args.corpus, args.index, args.queries)))
+        print(json.dumps(serve(args.corpus, args.index, args.queries, args.overlap_rows)))
         return 0
     result = {"command": sys.argv, "machine": platform.platform(),
               "build": build(args.corpus, args.index, query_terms=args.query_terms,
                              n_neighbors=args.n_neighbors, jobs=args.jobs)}
     child = subprocess.run(  # noqa: S603 - this script, run again with --serve-only
         [sys.executable, __file__, str(args.corpus), str(args.index), "--serve-only",
-         "--queries", str(args.queries)], capture_output=True, text=True, check=True)
+         "--queries", str(args.queries), "--overlap-rows", str(args.overlap_rows)],
+        capture_output=True, text=True, check=True)
     result["serve"] = json.loads(child.stdout.strip().splitlines()[-1])
     print(json.dumps(result, indent=2))
     if args.json:

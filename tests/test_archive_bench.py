@@ -27,10 +27,12 @@ def test_archive_build_and_serve(tmp_path: Path, capsys) -> None:
     out = tmp_path / "result.json"
     archive = load_script()
     assert archive.main([str(corpus), str(tmp_path / "idx"), "--queries", "5",
-                         "--json", str(out)]) == 0
+                         "--overlap-rows", "20", "--json", str(out)]) == 0
     result = json.loads(out.read_text())
     build, serve = result["build"], result["serve"]
     assert build["articles"] == 60
     assert build["total_s"] >= build["vectorize_s"] > 0 and build["peak_rss_mb"] > 0
     assert serve["related_p99_us"] >= serve["related_p50_us"] > 0
     assert serve["similar_p50_ms"] > 0 and serve["load_to_first_query_s"] > 0
+    assert 0.5 <= serve["overlap_at_k_pruned_vs_exact"] <= 1.0
+    assert build["peak_rss_tree_mb"] >= build["peak_rss_mb"] > 0
