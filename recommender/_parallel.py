@@ -17,9 +17,9 @@ from joblib import Parallel, delayed, effective_n_jobs
 from recommender._topk import (
     Candidates,
     candidate_matrix,
-    limit_postings,
     plan_blocks,
     plan_kernel_blocks,
+    search_postings,
     topk_block,
     uses_kernel,
 )
@@ -66,6 +66,7 @@ def neighbour_graph(
     query_terms: int | None = None,
     query_max_df: float = 1.0,
     posting_limit: int = 0,
+    index_terms: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` neighbours of every row of ``X`` as (n, k) index and score arrays.
 
@@ -79,7 +80,8 @@ def neighbour_graph(
     Xq = XqT = None
     if query_terms is not None:
         Xq = candidate_matrix(X, XT, query_max_df)
-        XqT = limit_postings(Xq.T.tocsr() if Xq is not X else XT, posting_limit)
+        XqT = search_postings(Xq, Xq.T.tocsr() if Xq is not X else XT, index_terms,
+                              posting_limit)
     if uses_kernel(candidates):
         blocks = plan_kernel_blocks(n, k, budget_bytes)
     elif Xq is not None and XqT is not None:

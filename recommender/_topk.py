@@ -240,6 +240,29 @@ def limit_postings(XT: sp.csr_matrix, limit: int) -> sp.csr_matrix:
     return sp.csr_matrix((XT.data[keep], XT.indices[keep], indptr), shape=XT.shape)
 
 
+def strongest_terms(X: sp.csr_matrix, m: int, rows_per_slice: int = 65_536) -> sp.csr_matrix:
+    """:func:`prune_rows` a slice of rows at a time, so a million rows need little memory."""
+    if m <= 0 or np.diff(X.indptr).max(initial=0) <= m:
+        return X
+    return sp.vstack([prune_rows(X[a:a + rows_per_slice], m)
+                      for a in range(0, X.shape[0], rows_per_slice)], format="csr")
+
+
+def search_postings(
+    Xq: sp.csr_matrix, XqT: sp.csr_matrix, index_terms: int, posting_limit: int
+) -> sp.csr_matrix:
+    """The postings a pruned candidate search reads (``XqT`` is ``Xq.T``).
+
+    Each article is listed under its ``index_terms`` strongest terms only, and each term
+    keeps its ``posting_limit`` strongest articles (0 turns either off). A pair is then
+    found when both sides weigh a shared term among their strongest, the case of related
+    articles; everything found is re-scored exactly.
+    """
+    if index_terms > 0 and np.diff(Xq.indptr).max(initial=0) > index_terms:
+        XqT = strongest_terms(Xq, index_terms).T.tocsr()
+    return limit_postings(XqT, posting_limit)
+
+
 def candidate_matrix(X: sp.csr_matrix, XT: sp.csr_matrix, max_df: float) -> sp.csr_matrix:
     """``X`` without the terms :func:`search_terms` leaves out."""
     keep = search_terms(XT, X.shape[0], max_df)

@@ -75,6 +75,9 @@ class BuildConfig:
     #: weighs most in (static index pruning); keeps the search linear in the archive's size.
     #: 0 follows every posting.
     posting_limit: int = 2000
+    #: with query_terms: an article is found only through its this many strongest terms
+    #: (the index-side twin of query_terms); 0 indexes every term.
+    index_terms: int = 60
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.tag_weight <= 1.0:
@@ -117,6 +120,8 @@ class BuildConfig:
         if self.posting_limit < 0:
             raise ConfigError(
                 f"expected posting_limit >= 0 (0: no limit), got {self.posting_limit}")
+        if self.index_terms < 0:
+            raise ConfigError(f"expected index_terms >= 0 (0: every term), got {self.index_terms}")
         if self.max_features is not None and self.max_features < 1:
             raise ConfigError(f"expected max_features >= 1 or None, got {self.max_features}")
 
@@ -202,6 +207,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "query_terms": (int,),
     "query_max_df": (float,),
     "posting_limit": (int,),
+    "index_terms": (int,),
 }
 
 

@@ -16,7 +16,13 @@ import scipy.sparse as sp
 from recommender import persistence
 from recommender._catalogue import Catalogue
 from recommender._parallel import Progress, neighbour_graph
-from recommender._topk import Candidates, limit_postings, prune_rows, search_terms
+from recommender._topk import (
+    Candidates,
+    candidate_matrix,
+    prune_rows,
+    search_postings,
+    search_terms,
+)
 from recommender._updates import UpdatesMixin
 from recommender.config import BuildConfig
 from recommender.errors import (
@@ -140,9 +146,13 @@ class RelatedIndex(UpdatesMixin):
 
     @property
     def _search_postings(self) -> sp.csr_matrix:
-        """The postings a pruned query searches (``posting_limit``), as the build used them."""
+        """The postings a pruned query searches (``index_terms``, ``posting_limit``), as the
+        build searched them."""
         if self._search_postings_cache is None:
-            self._search_postings_cache = limit_postings(self._XT, self.config.posting_limit)
+            Xq = candidate_matrix(self._X, self._XT, self.config.query_max_df)
+            XqT = self._XT if Xq is self._X else Xq.T.tocsr()
+            self._search_postings_cache = search_postings(
+                Xq, XqT, self.config.index_terms, self.config.posting_limit)
         return self._search_postings_cache
 
     # -- building -------------------------------------------------------------------------
@@ -189,7 +199,7 @@ class RelatedIndex(UpdatesMixin):
             X, k, candidates=candidates, n_jobs=n_jobs,
             budget_bytes=config.block_mib << 20, progress=progress, XT=XT,
             query_terms=config.query_terms, query_max_df=config.query_max_df,
-            posting_limit=config.posting_limit,
+            posting_limit=config.posting_limit, index_terms=config.index_terms,
         )
         ranking = config.ranking()
         hubs = ranking.hubs(similarity)
@@ -412,8 +422,8 @@ class RelatedIndex(UpdatesMixin):
                 (a["matrix_data"], a["matrix_indices"], a["matrix_indptr"]),
                 shape=(n_rows, int(manifest["counts"]["features"])),
             )
-            # indexes from before posting_limit existed were built without one
-            stored_config = {"posting_limit": 0, **manifest["config"]}
+            # indexes from before these settings existed were built without them
+            stored_config = {"posting_limit": 0, "index_terms": 0, **manifest["config"]}
             return cls(
                 config=BuildConfig.from_dict(stored_config, source=f"{path}/manifest.json"),
                 vectorizer=stored.objects["vectorizer"], matrix=matrix,

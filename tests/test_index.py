@@ -271,6 +271,29 @@ def test_limit_postings_keeps_each_terms_strongest_postings(dense, limit):
     np.testing.assert_array_equal(got, want)
 
 
+def test_strongest_terms_by_slices_equals_prune_rows():
+    import scipy.sparse as sp
+
+    from recommender._topk import prune_rows, strongest_terms
+
+    X = sp.random(50, 30, density=0.4, format="csr", random_state=3, dtype=np.float32)
+    whole = prune_rows(X, 4)
+    sliced = strongest_terms(X, 4, rows_per_slice=7)
+    assert (whole != sliced).nnz == 0
+    assert strongest_terms(X, 0) is X
+
+
+def test_index_terms_lists_each_article_under_its_strongest_terms():
+    import scipy.sparse as sp
+
+    from recommender._topk import prune_rows, search_postings
+
+    X = sp.random(40, 25, density=0.5, format="csr", random_state=5, dtype=np.float32)
+    postings = search_postings(X, X.T.tocsr(), index_terms=3, posting_limit=0)
+    assert (postings != prune_rows(X, 3).T.tocsr()).nnz == 0
+    assert (search_postings(X, X.T.tocsr(), 0, 0) != X.T.tocsr()).nnz == 0
+
+
 def test_posting_limit_bounds_the_search_and_keeps_scores_exact():
     """A tight limit still scores every neighbour exactly; no limit is the unlimited build."""
     arts = make_corpus(per_cluster=30, seed=5)
@@ -408,7 +431,9 @@ def test_kernel_build_over_several_blocks_equals_scipy(monkeypatch):
     np.testing.assert_allclose(fast._scores, slow._scores, atol=1e-6)
 
 
-@pytest.mark.parametrize("settings", [{"query_terms": 5}, {"query_terms": 5, "query_max_df": 0.2}])
+@pytest.mark.parametrize("settings", [{"query_terms": 5}, {"query_terms": 5, "query_max_df": 0.2},
+                                      {"query_terms": 5, "index_terms": 4, "posting_limit": 8,
+                                       "query_max_df": 0.3}])
 def test_pruned_similar_agrees_with_pruned_graph(settings):
     arts = make_corpus(per_cluster=30, seed=4)
     index = RelatedIndex.build(arts, BuildConfig(n_neighbors=8, **settings))

@@ -104,14 +104,16 @@ def test_corrupt_manifest(built, tmp_path):
         RelatedIndex.load(tmp_path / "idx")
 
 
-def test_index_saved_before_posting_limit_loads_without_one(built, tmp_path):
+def test_index_saved_before_search_pruning_loads_without_it(built, tmp_path):
     """Its pruned queries must search the postings its build searched: all of them."""
     built.save(tmp_path / "idx")
     path = tmp_path / "idx" / "manifest.json"
     manifest = json.loads(path.read_text())
     del manifest["config"]["posting_limit"]
+    del manifest["config"]["index_terms"]
     path.write_text(json.dumps(manifest))
-    assert RelatedIndex.load(tmp_path / "idx").config.posting_limit == 0
+    loaded = RelatedIndex.load(tmp_path / "idx").config
+    assert loaded.posting_limit == 0 and loaded.index_terms == 0
     assert built.config.posting_limit == BuildConfig().posting_limit == 2000
 
 
