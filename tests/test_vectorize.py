@@ -225,3 +225,24 @@ def test_parallel_fits_in_a_row_do_not_share_worker_vocabularies(corpus, monkeyp
         serial = ArticleVectorizer().fit(part)
         assert parallel.vocabulary_ == serial.vocabulary_
         assert (Xp != serial.transform(part)).nnz == 0
+
+
+def _round_trip(obj):
+    import pickle
+
+    return pickle.loads(pickle.dumps(obj))  # noqa: S301 - bytes this test just made
+
+
+def test_pickle_round_trip_packs_vocabularies(corpus):
+    vec = ArticleVectorizer().fit(corpus)
+    state = vec.__getstate__()
+    assert isinstance(state["vocabulary_"], tuple)  # one joined string, not 1 object a term
+    again = _round_trip(vec)
+    assert again.vocabulary_ == vec.vocabulary_
+    assert again.tag_vocabulary_ == vec.tag_vocabulary_
+    assert (again.transform(corpus) != vec.transform(corpus)).nnz == 0
+    vec.tag_vocabulary_ = {"a\x1fb": 0}  # a term holding the separator stays a dict
+    assert _round_trip(vec).tag_vocabulary_ == {"a\x1fb": 0}
+    empty = ArticleVectorizer().fit(corpus)
+    empty.tag_vocabulary_ = {}
+    assert _round_trip(empty).tag_vocabulary_ == {}
