@@ -43,6 +43,25 @@ def _check_k(k: int) -> None:
         raise ValueError(f"expected k >= 1, got k={k!r}")
 
 
+def _row_dots(X: sp.csr_matrix, rows: np.ndarray, x: sp.csr_matrix) -> np.ndarray:
+    """``X[rows] @ x.T`` for one sparse row ``x`` (sorted indices), as float32.
+
+    Matches each gathered entry to ``x`` by binary search: no transpose of ``x``, whose
+    conversion costs O(features) per call (0.1 ms at 100k articles).
+    """
+    sub = X[rows]
+    sub.sort_indices()
+    if not x.has_sorted_indices:
+        x = x.sorted_indices()
+    if x.nnz == 0 or sub.nnz == 0:
+        return np.zeros(len(rows), dtype=np.float32)
+    where = np.minimum(np.searchsorted(x.indices, sub.indices), x.nnz - 1)
+    hit = x.indices[where] == sub.indices
+    products = np.where(hit, sub.data * x.data[where], 0).astype(np.float64)
+    row_of = np.repeat(np.arange(len(rows)), np.diff(sub.indptr))
+    return np.bincount(row_of, weights=products, minlength=len(rows)).astype(np.float32)
+
+
 def _unit_interval(values: np.ndarray) -> np.ndarray:
     """``values`` clipped to [0, 1] (two ufunc calls: np.clip costs more on short rows)."""
     return np.minimum(np.maximum(values, 0.0), 1.0)
@@ -349,7 +368,7 @@ class RelatedIndex(UpdatesMixin):
             if len(positions) > 4 * pool:
                 best = np.argpartition(-values, 4 * pool - 1)[: 4 * pool]
                 positions = np.sort(positions[best])
-            values = np.asarray((self._X[positions] @ x.T).todense(), dtype=np.float32).ravel()
+            values = _row_dots(self._X, positions, x)
         if len(positions) > pool:
             # exact cut: everything at or above the pool-th score, then a stable full order
             kth = np.partition(-values, pool - 1)[pool - 1]

@@ -323,14 +323,9 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
                                stop_words=self.stop_words)
         title_tokens = self._terms(article.title, analyze)
         body_tokens = self._terms(article.body, analyze)
-        lookup = self.vocabulary_.get
-        title_ids = np.fromiter((j for j in map(lookup, title_tokens) if j is not None),
-                                dtype=np.int64)
-        body_ids = np.fromiter((j for j in map(lookup, body_tokens) if j is not None),
-                               dtype=np.int64)
-        tag_ids = np.fromiter(
-            (j for j in map(self.tag_vocabulary_.get, normalize_tags(article.tags))
-             if j is not None), dtype=np.int64)
+        title_ids = _known_ids(self.vocabulary_, title_tokens)
+        body_ids = _known_ids(self.vocabulary_, body_tokens)
+        tag_ids = _known_ids(self.tag_vocabulary_, normalize_tags(article.tags))
         weights = self.block_weights()
         v = len(self.vocabulary_)
         text_cols, title_counts = np.unique(title_ids, return_counts=True)
@@ -474,6 +469,13 @@ def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
+
+
+def _known_ids(vocabulary: dict[str, int], terms: Sequence[str]) -> np.ndarray:
+    """Ids of the terms found in ``vocabulary``, in order (lookups and filter in C)."""
+    ids = np.fromiter(map(vocabulary.get, terms, itertools.repeat(-1)), dtype=np.int64,
+                      count=len(terms))
+    return ids[ids >= 0]
 
 
 def _extend_ids(column: array.array, terms: Iterable[str], vocabulary: dict[str, int],
