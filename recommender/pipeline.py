@@ -16,7 +16,7 @@ from typing import Any
 
 from recommender._parallel import Progress
 from recommender.config import BuildConfig
-from recommender.corpus import Format, iter_articles, open_corpus
+from recommender.corpus import Format, open_corpus
 from recommender.distributed import dask_cluster
 from recommender.errors import CorpusError
 from recommender.index import RelatedIndex
@@ -25,8 +25,6 @@ from recommender.persistence import file_sha256, package_version
 from recommender.records import Article
 
 PathArg = str | os.PathLike[str]
-#: how often (in articles) reading reports progress
-_READ_STEP = 500
 
 
 @dataclass(frozen=True)
@@ -58,48 +56,6 @@ def _estimate_records(path: PathArg) -> int:
             count += chunk.count(b"\n")
             last = chunk[-1:]
     return count + (last != b"\n")
-
-
-def read_corpus(
-    paths: Sequence[PathArg],
-    *,
-    format: Format | None = None,
-    encoding: str = "utf-8",
-    progress: Progress | None = None,
-) -> tuple[list[Article], list[int]]:
-    """Articles of every file, and how many came from each; ids unique across files.
-
-    Like :func:`~recommender.corpus.read_articles`, plus progress (stage ``"read"``,
-    counted in articles against an estimate from line counts).
-    """
-    if not paths:
-        raise CorpusError("no corpus files given; pass the path of at least one corpus file")
-    # opening every stream first checks all paths, formats and the encoding up front
-    streams = [iter_articles(p, format=format, encoding=encoding) for p in paths]
-    total = sum(_estimate_records(p) for p in paths) if progress is not None else 0
-    articles: list[Article] = []
-    per_file: list[int] = []
-    first_seen: dict[str, str] = {}
-    if progress is not None:
-        progress("read", 0, total)
-    for path, stream in zip(paths, streams, strict=True):
-        name = os.fspath(path)
-        count = 0
-        for article in stream:
-            if article.id in first_seen:
-                raise CorpusError(
-                    f"{name}: duplicate id {article.id!r}, already in {first_seen[article.id]}; "
-                    "ids must be unique across all corpus files (rename or remove one)"
-                )
-            first_seen[article.id] = name
-            articles.append(article)
-            count += 1
-            if progress is not None and len(articles) % _READ_STEP == 0:
-                progress("read", len(articles), max(total, len(articles)))
-        per_file.append(count)
-    if progress is not None:
-        progress("read", len(articles), len(articles))
-    return articles, per_file
 
 
 class CorpusStream(Iterator[Article]):
@@ -226,4 +182,4 @@ def build_from_files(
     )
 
 
-__all__ = ["BuildSummary", "CorpusStream", "build_from_files", "directory_bytes", "read_corpus"]
+__all__ = ["BuildSummary", "CorpusStream", "build_from_files", "directory_bytes"]
