@@ -16,10 +16,9 @@ from joblib import Parallel, delayed, effective_n_jobs
 
 from recommender._topk import (
     Candidates,
-    candidate_matrix,
     plan_blocks,
     plan_kernel_blocks,
-    search_postings,
+    search_index,
     topk_block,
     uses_kernel,
 )
@@ -79,9 +78,7 @@ def neighbour_graph(
         XT = X.T.tocsr()
     Xq = XqT = None
     if query_terms is not None:
-        Xq = candidate_matrix(X, XT, query_max_df)
-        XqT = search_postings(Xq, Xq.T.tocsr() if Xq is not X else XT, index_terms,
-                              posting_limit)
+        Xq, XqT = search_index(X, XT, query_max_df, index_terms, posting_limit)
     if uses_kernel(candidates):
         blocks = plan_kernel_blocks(n, k, budget_bytes)
     elif Xq is not None and XqT is not None:

@@ -248,19 +248,24 @@ def strongest_terms(X: sp.csr_matrix, m: int, rows_per_slice: int = 65_536) -> s
                       for a in range(0, X.shape[0], rows_per_slice)], format="csr")
 
 
-def search_postings(
-    Xq: sp.csr_matrix, XqT: sp.csr_matrix, index_terms: int, posting_limit: int
-) -> sp.csr_matrix:
-    """The postings a pruned candidate search reads (``XqT`` is ``Xq.T``).
+def search_index(
+    X: sp.csr_matrix, XT: sp.csr_matrix, max_df: float, index_terms: int, posting_limit: int
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """What a pruned candidate search uses: the query matrix and the postings it reads.
 
-    Each article is listed under its ``index_terms`` strongest terms only, and each term
-    keeps its ``posting_limit`` strongest articles (0 turns either off). A pair is then
-    found when both sides weigh a shared term among their strongest, the case of related
-    articles; everything found is re-scored exactly.
+    Queries are rows of :func:`candidate_matrix` (common terms out, ``max_df``). In the
+    postings each article is listed under its ``index_terms`` strongest terms only, and
+    each term keeps its ``posting_limit`` strongest articles (0 turns either off). A pair
+    is then found when both sides weigh a shared term among their strongest, the case of
+    related articles; everything found is re-scored exactly. The build and ``similar()``
+    both call this, so a draft searches what the build searched.
     """
+    Xq = candidate_matrix(X, XT, max_df)
     if index_terms > 0 and np.diff(Xq.indptr).max(initial=0) > index_terms:
         XqT = strongest_terms(Xq, index_terms).T.tocsr()
-    return limit_postings(XqT, posting_limit)
+    else:
+        XqT = XT if Xq is X else Xq.T.tocsr()
+    return Xq, limit_postings(XqT, posting_limit)
 
 
 def candidate_matrix(X: sp.csr_matrix, XT: sp.csr_matrix, max_df: float) -> sp.csr_matrix:

@@ -19,9 +19,8 @@ from recommender._catalogue import Catalogue
 from recommender._parallel import Progress, neighbour_graph
 from recommender._topk import (
     Candidates,
-    candidate_matrix,
     prune_rows,
-    search_postings,
+    search_index,
     search_terms,
 )
 from recommender._updates import UpdatesMixin
@@ -174,10 +173,9 @@ class RelatedIndex(UpdatesMixin):
         """The postings a pruned query searches (``index_terms``, ``posting_limit``), as the
         build searched them."""
         if self._search_postings_cache is None:
-            Xq = candidate_matrix(self._X, self._XT, self.config.query_max_df)
-            XqT = self._XT if Xq is self._X else Xq.T.tocsr()
-            self._search_postings_cache = search_postings(
-                Xq, XqT, self.config.index_terms, self.config.posting_limit)
+            config = self.config
+            _, self._search_postings_cache = search_index(
+                self._X, self._XT, config.query_max_df, config.index_terms, config.posting_limit)
         return self._search_postings_cache
 
     # -- building -------------------------------------------------------------------------

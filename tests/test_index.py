@@ -286,12 +286,12 @@ def test_strongest_terms_by_slices_equals_prune_rows():
 def test_index_terms_lists_each_article_under_its_strongest_terms():
     import scipy.sparse as sp
 
-    from recommender._topk import prune_rows, search_postings
+    from recommender._topk import prune_rows, search_index
 
     X = sp.random(40, 25, density=0.5, format="csr", random_state=5, dtype=np.float32)
-    postings = search_postings(X, X.T.tocsr(), index_terms=3, posting_limit=0)
+    _, postings = search_index(X, X.T.tocsr(), 1.0, index_terms=3, posting_limit=0)
     assert (postings != prune_rows(X, 3).T.tocsr()).nnz == 0
-    assert (search_postings(X, X.T.tocsr(), 0, 0) != X.T.tocsr()).nnz == 0
+    assert (search_index(X, X.T.tocsr(), 1.0, 0, 0)[1] != X.T.tocsr()).nnz == 0
 
 
 def test_posting_limit_bounds_the_search_and_keeps_scores_exact():
