@@ -61,5 +61,14 @@ class Catalogue(Iterator[Article]):
 
     def published(self) -> np.ndarray:
         """Publication days (NaT where unknown)."""
-        return np.array([np.datetime64(d, "D") if d else np.datetime64("NaT", "D")
-                         for d in self._dates], dtype="datetime64[D]")
+        return publication_days(self._dates)
+
+
+def publication_day(date: dt.date | None) -> np.datetime64:
+    """A date as ``datetime64[D]``, NaT when it is unknown."""
+    return np.datetime64(date, "D") if date else np.datetime64("NaT", "D")
+
+
+def publication_days(dates: Iterable[dt.date | None]) -> np.ndarray:
+    """Dates as a ``datetime64[D]`` array, NaT where a date is unknown."""
+    return np.array([publication_day(d) for d in dates], dtype="datetime64[D]")

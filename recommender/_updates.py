@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from recommender._catalogue import publication_days
 from recommender._topk import Candidates, merge_into_rows, topk_rows
 from recommender.errors import CorpusError, RecommenderError
 from recommender.records import Article
@@ -83,10 +84,8 @@ class UpdatesMixin:
                  for a in arts]
         self._section_codes = np.concatenate(
             [self._section_codes, np.array(codes, dtype=np.int32)])
-        dates = [np.datetime64(a.published, "D") if a.published else np.datetime64("NaT", "D")
-                 for a in arts]
         self._published = np.concatenate(
-            [self._published, np.array(dates, dtype="datetime64[D]")])
+            [self._published, publication_days(a.published for a in arts)])
         self._alive = np.concatenate([self._alive, np.ones(len(arts), dtype=bool)])
         for offset, a in enumerate(arts):
             self._ids.append(a.id)

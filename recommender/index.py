@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender import persistence
-from recommender._catalogue import Catalogue
+from recommender._catalogue import Catalogue, publication_day
 from recommender._parallel import Progress, neighbour_graph
 from recommender._topk import (
     Candidates,
@@ -323,9 +323,7 @@ class RelatedIndex(UpdatesMixin):
         if self.config.same_section and section is None and article.section is not None:
             filt = Filter.of(section=article.section, published_after=filt.published_after,
                              published_before=filt.published_before, exclude=filt.exclude)
-        date = np.datetime64(article.published, "D") if article.published else np.datetime64(
-            "NaT", "D")
-        return self._exact(x, k, filt, own=own, date=date)
+        return self._exact(x, k, filt, own=own, date=publication_day(article.published))
 
     def _filter_mask(self, positions: np.ndarray, filt: Filter) -> np.ndarray:
         excluded = np.array([self._positions[i] for i in filt.exclude if i in self._positions],

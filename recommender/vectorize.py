@@ -98,6 +98,11 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             return self.language
         return detect_language(f"{article.title}\n{article.body[:2000]}")
 
+    def _analyzer_for(self, article: Article) -> Analyzer:
+        """The shared analyzer of the article's language and this vectorizer's settings."""
+        return get_analyzer(self.article_language(article), stem=self.stem,
+                            stop_words=self.stop_words)
+
     def _terms(self, text: str, analyze: Callable[[str], list[str]]) -> list[str]:
         tokens = analyze(text)
         if self.bigrams and len(tokens) > 1:
@@ -143,9 +148,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         if term_ids is None:  # raw token -> ids, per language; lives as long as vocabulary
             term_ids = {}
         for article in articles:
-            analyze = get_analyzer(
-                self.article_language(article), stem=self.stem, stop_words=self.stop_words
-            )
+            analyze = self._analyzer_for(article)
             if self.bigrams:  # bigrams need the terms themselves
                 for f, text in enumerate((article.title, article.body)):
                     tokens = self._terms(text, analyze)
@@ -319,8 +322,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         scipy products keeps ``similar()`` fast.
         """
         check_is_fitted(self, "vocabulary_")
-        analyze = get_analyzer(self.article_language(article), stem=self.stem,
-                               stop_words=self.stop_words)
+        analyze = self._analyzer_for(article)
         title_tokens = self._terms(article.title, analyze)
         body_tokens = self._terms(article.body, analyze)
         title_ids = _known_ids(self.vocabulary_, title_tokens)
