@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from recommender import BuildConfig, RelatedIndex
-from recommender._topk import topk_block
-from recommender.corpus import iter_articles
+from recommender.corpus.reader import iter_articles
 from recommender.pipeline import build_from_files
+from recommender.search.topk import topk_block
 
 
 class _TreePeak(threading.Thread):

@@ -45,10 +45,10 @@ except ModuleNotFoundError:  # a checkout run without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from recommender.analysis import detect_language, normalize_tags  # noqa: E402
-from recommender.config import BuildConfig  # noqa: E402
-from recommender.corpus import read_articles  # noqa: E402
+from recommender.config.build import BuildConfig  # noqa: E402
+from recommender.corpus.reader import read_articles  # noqa: E402
 from recommender.evaluation.metrics import mean_metrics, ranking_metrics  # noqa: E402
-from recommender.index import RelatedIndex  # noqa: E402
+from recommender.index.related_index import RelatedIndex  # noqa: E402
 from recommender.records import Article  # noqa: E402
 
 README = Path(__file__).with_name("README.md")

@@ -145,7 +145,7 @@ def _emit_latency(name: str, seconds: list[float], scale: float) -> None:
 
 
 def _read(spec: dict[str, Any]) -> list[Any]:
-    from recommender.corpus import read_articles
+    from recommender.corpus.reader import read_articles
 
     t = time.perf_counter()
     arts = read_articles(spec["corpus"])
@@ -175,8 +175,8 @@ def _finish(spec: dict[str, Any], sampler: _TreeSampler | None, **measures: Any)
 
 
 def child_ours_build(spec: dict[str, Any], sampler: _TreeSampler | None) -> None:
-    from recommender.config import BuildConfig
-    from recommender.index import RelatedIndex
+    from recommender.config.build import BuildConfig
+    from recommender.index.related_index import RelatedIndex
 
     arts = _read(spec)
     config = BuildConfig(n_neighbors=spec["n_neighbors"], query_terms=spec["query_terms"])
@@ -217,7 +217,7 @@ def child_ours_build(spec: dict[str, Any], sampler: _TreeSampler | None) -> None
 
 
 def child_ours_serve(spec: dict[str, Any], sampler: _TreeSampler | None) -> None:
-    from recommender.index import RelatedIndex
+    from recommender.index.related_index import RelatedIndex
 
     t = time.perf_counter()
     index = RelatedIndex.load(spec["out"], mmap=True, verify=spec["verify"])
@@ -232,7 +232,7 @@ def child_ours_serve(spec: dict[str, Any], sampler: _TreeSampler | None) -> None
     k = spec["k"]
     seconds = _time_calls(lambda p: index.related(ids[p], k=k), list(pos), deadline)
     _emit_latency("related", seconds, 1000.0)  # µs
-    from recommender.corpus import read_articles
+    from recommender.corpus.reader import read_articles
 
     drafts = _drafts(read_articles(spec["corpus"]), spec)
     seconds = _time_calls(lambda a: index.similar(a, k=k), drafts, deadline)
@@ -258,8 +258,8 @@ def _topk_table(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int,
 def child_sparse_dot_topn(spec: dict[str, Any], sampler: _TreeSampler | None) -> None:
     from sparse_dot_topn import sp_matmul_topn
 
-    from recommender.config import BuildConfig
-    from recommender.index import vectorizer_for
+    from recommender.config.build import BuildConfig
+    from recommender.index.related_index import vectorizer_for
 
     arts = _read(spec)
     t = time.perf_counter()

@@ -1,7 +1,7 @@
 """recommender: related stories for publishing sites (TF-IDF + tag overlap)."""
 
-from recommender.config import BuildConfig
-from recommender.corpus import read_articles
+from recommender.config.build import BuildConfig
+from recommender.corpus.reader import read_articles
 from recommender.errors import (
     ClusterError,
     ConfigError,
@@ -12,9 +12,9 @@ from recommender.errors import (
     UnknownArticleError,
 )
 from recommender.evaluation.harness import evaluate
-from recommender.index import RelatedIndex
+from recommender.index.related_index import RelatedIndex
 from recommender.records import Article, Related
-from recommender.vectorize import ArticleVectorizer
+from recommender.vectorize.vectorizer import ArticleVectorizer
 
 __all__ = [
     "Article",

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from recommender.index import RelatedIndex
+from recommender.index.related_index import RelatedIndex
 from recommender.records import Article
 
 #: stories shown by the demo (ids of the bundled corpus): drought, police cooperation,

@@ -14,15 +14,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from recommender._parallel import Progress
-from recommender.config import BuildConfig
-from recommender.corpus import Format, open_corpus
+from recommender.config.build import BuildConfig
+from recommender.corpus.reader import Format, open_corpus
 from recommender.distributed import dask_cluster
 from recommender.errors import CorpusError
-from recommender.index import RelatedIndex
-from recommender.model_card import CorpusFile, render_model_card
-from recommender.persistence import file_sha256, package_version
+from recommender.index.related_index import RelatedIndex
 from recommender.records import Article
+from recommender.search.parallel import Progress
+from recommender.store.directory import file_sha256, package_version
+from recommender.store.model_card import CorpusFile, render_model_card
 
 PathArg = str | os.PathLike[str]
 

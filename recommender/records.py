@@ -37,7 +37,7 @@ class Article:
 class Related:
     """One recommended article: its id and score (higher is closer), best first.
 
-    ``score`` orders the list (see :class:`recommender.rerank.Ranking`); ``similarity`` is
+    ``score`` orders the list (see :class:`recommender.query.filters.Ranking`); ``similarity`` is
     the plain weighted cosine before the hub penalty and time bonus, kept in half
     precision (about 3 significant digits) to keep the neighbour table small.
     """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from helpers import make_corpus
 
-from recommender.corpus import write_articles
+from recommender.corpus.reader import write_articles
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "archive.py"
 

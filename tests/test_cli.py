@@ -14,16 +14,16 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers import make_corpus
 
-from recommender import _cli_demo
-from recommender._output import ProgressBars, format_table
+from recommender.cli import demo as _cli_demo
 from recommender.cli import main
-from recommender.config import BuildConfig
-from recommender.corpus import write_articles
+from recommender.cli.output import ProgressBars, format_table
+from recommender.config.build import BuildConfig
+from recommender.config.layers import parse_assignments, resolve_config
+from recommender.corpus.reader import write_articles
 from recommender.demo import DEMO_QUERIES, demo_corpus_path, pick_queries
 from recommender.errors import ConfigError
-from recommender.index import RelatedIndex
-from recommender.model_card import CorpusFile, render_model_card
-from recommender.settings import parse_assignments, resolve_config
+from recommender.index.related_index import RelatedIndex
+from recommender.store.model_card import CorpusFile, render_model_card
 
 
 def run(*args: str | os.PathLike[str], input: str | None = None,

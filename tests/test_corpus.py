@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recommender.corpus import (
+from recommender.corpus.reader import (
     article_to_record,
     articles_from_records,
     iter_articles,

@@ -18,14 +18,15 @@ import scipy.sparse as sp
 from click.testing import CliRunner
 from helpers import make_corpus
 
-from recommender import _parallel, distributed
-from recommender._topk import plan_blocks
+from recommender import distributed
 from recommender.cli import main
-from recommender.config import BuildConfig
-from recommender.corpus import write_articles
+from recommender.config.build import BuildConfig
+from recommender.corpus.reader import write_articles
 from recommender.distributed import ClusterError, dask_cluster
 from recommender.errors import RecommenderError
-from recommender.index import RelatedIndex
+from recommender.index.related_index import RelatedIndex
+from recommender.search import parallel as _parallel
+from recommender.search.topk import plan_blocks
 
 pytest.importorskip("distributed")
 import dask  # noqa: E402

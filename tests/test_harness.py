@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from helpers import make_corpus
 from sklearn.metrics.pairwise import cosine_similarity
 
-from recommender.cli_evaluate import evaluate_command
-from recommender.config import BuildConfig
-from recommender.corpus import read_articles, write_articles
+from recommender.cli.evaluate import evaluate_command
+from recommender.config.build import BuildConfig
+from recommender.corpus.reader import read_articles, write_articles
 from recommender.errors import ConfigError, CorpusError, RecommenderError
 from recommender.evaluation import harness
 from recommender.evaluation import sweep as sweep_module
@@ -23,7 +23,7 @@ from recommender.evaluation.harness import evaluate, evaluate_per_query
 from recommender.evaluation.links import Link, links_from_articles, read_links
 from recommender.evaluation.report import write_report
 from recommender.evaluation.sweep import SweepResult, parse_sweep_option, sweep
-from recommender.index import RelatedIndex
+from recommender.index.related_index import RelatedIndex
 from recommender.records import Article
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

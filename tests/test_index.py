@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from recommender import BuildConfig, RelatedIndex, UnknownArticleError
 from recommender.records import Article
-from recommender.vectorize import ArticleVectorizer
+from recommender.vectorize.vectorizer import ArticleVectorizer
 
 #: the plain similarity graph, without the hub penalty and time bonus of the default ranking
 RAW = {"hub_penalty": 0.0, "time_weight": 0.0}
@@ -41,7 +41,7 @@ def index(corpus):
 @pytest.mark.parametrize("kernel", [True, False])
 @pytest.mark.parametrize("block_mib", [1, 256])
 def test_blockwise_topk_equals_brute_force(corpus, block_mib, kernel, monkeypatch):
-    import recommender._topk as topk
+    import recommender.search.topk as topk
 
     if not kernel:  # the scipy path, with its budget-sized blocks
         monkeypatch.setattr(topk, "_sp_matmul_topn", None)
@@ -55,7 +55,7 @@ def test_blockwise_topk_equals_brute_force(corpus, block_mib, kernel, monkeypatc
 
 
 def test_small_blocks_are_really_used(corpus):
-    from recommender._topk import plan_blocks
+    from recommender.search.topk import plan_blocks
 
     X = ArticleVectorizer().fit_transform(corpus)
     assert len(plan_blocks(X, X.T.tocsr(), 2_000)) > 5
@@ -242,7 +242,7 @@ def test_pruned_build_scores_exactly_and_keeps_most_neighbours():
 def test_prune_rows_keeps_the_largest_weights():
     import scipy.sparse as sp
 
-    from recommender._topk import prune_rows
+    from recommender.search.topk import prune_rows
 
     X = sp.csr_matrix(np.array([[0.1, 0.5, 0.0, 0.3], [0.0, 0.2, 0.0, 0.0]]))
     pruned = prune_rows(X, 2).toarray()
@@ -259,7 +259,7 @@ def test_limit_postings_keeps_each_terms_strongest_postings(dense, limit):
     """Brute force per row: the ``limit`` largest entries, ties to the lower column."""
     import scipy.sparse as sp
 
-    from recommender._topk import limit_postings
+    from recommender.search.topk import limit_postings
 
     XT = sp.csr_matrix(np.array(dense, dtype=np.float32))
     got = limit_postings(XT, limit).toarray()
@@ -274,7 +274,7 @@ def test_limit_postings_keeps_each_terms_strongest_postings(dense, limit):
 def test_strongest_terms_by_slices_equals_prune_rows():
     import scipy.sparse as sp
 
-    from recommender._topk import prune_rows, strongest_terms
+    from recommender.search.topk import prune_rows, strongest_terms
 
     X = sp.random(50, 30, density=0.4, format="csr", random_state=3, dtype=np.float32)
     whole = prune_rows(X, 4)
@@ -286,7 +286,7 @@ def test_strongest_terms_by_slices_equals_prune_rows():
 def test_index_terms_lists_each_article_under_its_strongest_terms():
     import scipy.sparse as sp
 
-    from recommender._topk import prune_rows, search_index
+    from recommender.search.topk import prune_rows, search_index
 
     X = sp.random(40, 25, density=0.5, format="csr", random_state=5, dtype=np.float32)
     _, postings = search_index(X, X.T.tocsr(), 1.0, index_terms=3, posting_limit=0)
@@ -373,7 +373,7 @@ def test_exact_fallback_uses_the_same_ranking(corpus):
 
 def test_pruned_search_without_the_compiled_kernel(monkeypatch):
     """The scipy fallback finds the same neighbours as sparse_dot_topn's kernel."""
-    import recommender._topk as topk
+    import recommender.search.topk as topk
 
     pytest.importorskip("sparse_dot_topn")
     arts = make_corpus(per_cluster=30, seed=7)
@@ -390,7 +390,7 @@ def test_pruned_search_without_the_compiled_kernel(monkeypatch):
 
 def test_exact_kernel_keeps_the_tie_rule(monkeypatch):
     """Identical articles tie: the compiled kernel path must cut ties like the scipy path."""
-    import recommender._topk as topk
+    import recommender.search.topk as topk
 
     pytest.importorskip("sparse_dot_topn")
     arts = [Article(id=f"same-{i}", title="barrage sécheresse pluie", language="fr")
@@ -406,7 +406,7 @@ def test_exact_kernel_keeps_the_tie_rule(monkeypatch):
 
 
 def test_kernel_blocks_cover_every_row_once():
-    from recommender._topk import plan_kernel_blocks
+    from recommender.search.topk import plan_kernel_blocks
 
     blocks = plan_kernel_blocks(1000, 10, 1 << 10)
     assert blocks[0] == (0, 256) and blocks[-1][1] == 1000
@@ -416,11 +416,11 @@ def test_kernel_blocks_cover_every_row_once():
 
 
 def test_kernel_build_over_several_blocks_equals_scipy(monkeypatch):
-    import recommender._topk as topk
+    import recommender.search.topk as topk
 
     pytest.importorskip("sparse_dot_topn")
     arts = make_corpus(per_cluster=120, seed=11)  # 600 articles: two kernel blocks at 1 MiB
-    from recommender._topk import plan_kernel_blocks
+    from recommender.search.topk import plan_kernel_blocks
 
     assert len(plan_kernel_blocks(len(arts), 6, 1 << 20)) == 2
     config = BuildConfig(n_neighbors=6, block_mib=1, **RAW)

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recommender import BuildConfig, IndexFormatError, IndexIntegrityError, RelatedIndex
-from recommender.persistence import pack_strings, unpack_strings
 from recommender.records import Article
+from recommender.store.directory import pack_strings, unpack_strings
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_save_replaces_previous_index(built, corpus, tmp_path):
 
 def test_failed_save_keeps_serving_index(built, corpus, tmp_path, monkeypatch):
     built.save(tmp_path / "idx")
-    import recommender.persistence as persistence
+    import recommender.store.directory as persistence
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
@@ -135,7 +135,7 @@ def test_corrupt_file_detected_before_use(built, tmp_path, name, monkeypatch):
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(bytes(data))
-    import recommender.persistence as persistence
+    import recommender.store.directory as persistence
 
     def never(*args, **kwargs):
         raise AssertionError("unpickled a file that failed its digest")

@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 from helpers import make_corpus
 
-from recommender.corpus import write_articles
+from recommender.corpus.reader import write_articles
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "quality.py"
 

@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.preprocessing import normalize
 
 from recommender.records import Article
-from recommender.vectorize import ArticleVectorizer
+from recommender.vectorize.vectorizer import ArticleVectorizer
 
 
 def _blocks(vec: ArticleVectorizer, articles: list[Article]):
@@ -135,7 +135,7 @@ def test_scores_lie_in_unit_interval(docs, w, share):
 
 
 def test_parallel_fit_equals_serial(corpus, monkeypatch):
-    import recommender.vectorize as vectorize
+    import recommender.vectorize.vectorizer as vectorize
 
     monkeypatch.setattr(vectorize, "_CHUNK", 7)  # several chunks on a small corpus
     serial = ArticleVectorizer().fit(corpus)
@@ -171,7 +171,7 @@ def test_transform_one_equals_transform(corpus, w, wt, sublinear):
 def test_select_columns_equals_fancy_indexing(dense, columns):
     import scipy.sparse as sp
 
-    from recommender.vectorize import _select_columns
+    from recommender.vectorize.vectorizer import _select_columns
 
     m = sp.csr_matrix(np.array(dense, dtype=np.float32))
     cols = np.array(columns, dtype=np.int64)
@@ -191,7 +191,7 @@ def test_weighted_unit_rows_matches_dense_arithmetic(dense, log, rows_per_slice)
     """Slices of rows give the same rows as the whole matrix at once (empty rows too)."""
     import scipy.sparse as sp
 
-    from recommender.vectorize import _weighted_unit_rows
+    from recommender.vectorize.vectorizer import _weighted_unit_rows
 
     counts = np.array(dense)
     weights = np.array([1.0, 2.5, 0.5, 3.0])
@@ -215,7 +215,7 @@ def test_fit_reads_a_generator_once(corpus):
 
 def test_parallel_fits_in_a_row_do_not_share_worker_vocabularies(corpus, monkeypatch):
     """Workers keep vocabularies between chunks of one fit, never into the next fit."""
-    import recommender.vectorize as vectorize
+    import recommender.vectorize.vectorizer as vectorize
 
     monkeypatch.setattr(vectorize, "_CHUNK", 5)
     halves = [list(corpus[: len(corpus) // 2]), list(corpus[len(corpus) // 2:])]

@@ -58,7 +58,7 @@ from recommender.evaluation.metrics import (
     mean_metrics,
     ranking_metrics,
 )
-from recommender.index import RelatedIndex
+from recommender.index.related_index import RelatedIndex
 from recommender.records import Article
 
 __all__ = ["PROTOCOLS", "Evaluation", "QueryResult", "evaluate", "evaluate_per_query"]

@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from recommender.config import BuildConfig, coerce_value
+from recommender.config.build import BuildConfig, coerce_value
 from recommender.errors import ConfigError
 from recommender.evaluation.harness import Protocol, evaluate
 from recommender.evaluation.links import Link
-from recommender.index import RelatedIndex
+from recommender.index.related_index import RelatedIndex
 from recommender.records import Article
 
 __all__ = ["SweepResult", "parse_sweep_option", "sweep"]

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
 
-from recommender._topk import (
+from recommender.search.topk import (
     Candidates,
     plan_blocks,
     plan_kernel_blocks,

@@ -14,14 +14,14 @@ from typing import Any
 
 import click
 
-from recommender import _output as out
-from recommender.corpus import read_articles
+from recommender.cli import output as out
+from recommender.corpus.reader import read_articles
 from recommender.errors import RecommenderError
 from recommender.evaluation.harness import PROTOCOLS, Evaluation, evaluate_per_query
 from recommender.evaluation.links import read_links
 from recommender.evaluation.report import write_report
 from recommender.evaluation.sweep import SweepResult, parse_sweep_option, sweep
-from recommender.index import RelatedIndex
+from recommender.index.related_index import RelatedIndex
 
 __all__ = ["evaluate_command"]
 

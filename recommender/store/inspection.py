@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from recommender.errors import IndexIntegrityError
-from recommender.persistence import MANIFEST, read_manifest, verify_files
+from recommender.store.directory import MANIFEST, read_manifest, verify_files
 
 
 def describe_index(path: str | os.PathLike[str], *, verify: bool = True) -> dict[str, Any]:
@@ -19,7 +19,7 @@ def describe_index(path: str | os.PathLike[str], *, verify: bool = True) -> dict
 
     ``integrity`` is ``"ok"``, ``"not checked"`` (``verify=False``) or ``"failed"``, and
     ``problem`` then names the file that does not match its digest. Format errors
-    (not an index, wrong version) raise as :func:`~recommender.persistence.read_manifest`.
+    (not an index, wrong version) raise as :func:`~recommender.store.directory.read_manifest`.
     """
     root = Path(path)
     manifest = read_manifest(root)

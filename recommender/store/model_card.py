@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from recommender.config import BuildConfig
+from recommender.config.build import BuildConfig
 
 #: how many hex digits of a corpus file's sha256 the card shows
 DIGEST_PREFIX = 16

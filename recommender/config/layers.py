@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import Any
 
-from recommender.config import BuildConfig
+from recommender.config.build import BuildConfig
 from recommender.errors import ConfigError
 
 ENV_PREFIX = "RECOMMENDER_"

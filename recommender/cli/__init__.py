@@ -17,16 +17,22 @@ from typing import Any
 
 import click
 
-from recommender import _output as out
-from recommender._cli_demo import demo_command
-from recommender._cli_query import related_command, similar_command
-from recommender.cli_evaluate import evaluate_command
-from recommender.config import BuildConfig
+from recommender.cli import output as out
+from recommender.cli.demo import demo_command
+from recommender.cli.evaluate import evaluate_command
+from recommender.cli.query import related_command, similar_command
+from recommender.config.build import BuildConfig
+from recommender.config.layers import (
+    FIELDS,
+    env_name,
+    env_settings,
+    parse_assignments,
+    resolve_config,
+)
 from recommender.errors import RecommenderError
-from recommender.inspection import describe_index
-from recommender.persistence import package_version
 from recommender.pipeline import BuildSummary, build_from_files
-from recommender.settings import FIELDS, env_name, env_settings, parse_assignments, resolve_config
+from recommender.store.directory import package_version
+from recommender.store.inspection import describe_index
 
 _DEFAULTS = BuildConfig()
 _CONTEXT = {"show_default": True, "help_option_names": ["-h", "--help"], "max_content_width": 100}

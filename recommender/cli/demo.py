@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from recommender import _output as out
-from recommender.corpus import read_articles
+from recommender.cli import output as out
+from recommender.corpus.reader import read_articles
 from recommender.demo import demo_corpus_path, pick_queries, showcase
-from recommender.index import RelatedIndex
+from recommender.index.related_index import RelatedIndex
 from recommender.pipeline import build_from_files
 
 

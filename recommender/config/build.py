@@ -14,14 +14,13 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from recommender.errors import ConfigError
-from recommender.rerank import Ranking
 
 
 @dataclass(frozen=True, slots=True)
 class BuildConfig:
     """How articles become vectors and how many neighbours are stored.
 
-    Candidates are ranked as described in :class:`recommender.rerank.Ranking`.
+    Candidates are ranked as described in :class:`recommender.query.filters.Ranking`.
     Similarity of two articles is
     ``w_text * cos_text + title_match_weight * cos_title + tag_weight * cos_tags`` with
     ``w_text = 1 - title_match_weight - tag_weight``, so every score lies in [0, 1].
@@ -128,11 +127,6 @@ class BuildConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain values, ready for JSON or TOML."""
         return dataclasses.asdict(self)
-
-    def ranking(self) -> Ranking:
-        """The read-time ordering these settings describe."""
-        return Ranking(hub_penalty=self.hub_penalty, hub_neighbors=self.hub_neighbors,
-                       time_weight=self.time_weight, time_scale_days=self.time_scale_days)
 
     def replace(self, **changes: Any) -> BuildConfig:
         """A copy with some fields changed (validated like the constructor)."""

@@ -14,25 +14,26 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from recommender import persistence
-from recommender._catalogue import Catalogue, publication_day
-from recommender._parallel import Progress, neighbour_graph
-from recommender._topk import (
-    Candidates,
-    prune_rows,
-    search_index,
-    search_terms,
-)
-from recommender._updates import UpdatesMixin
-from recommender.config import BuildConfig
+from recommender.config.build import BuildConfig
 from recommender.errors import (
     IndexFormatError,
     RecommenderError,
     UnknownArticleError,
 )
+from recommender.index.catalogue import Catalogue, publication_day
+from recommender.index.ranking import Ranking
+from recommender.index.updates import UpdatesMixin
+from recommender.query.filters import Filter
 from recommender.records import Article, Related
-from recommender.rerank import Filter
-from recommender.vectorize import ArticleVectorizer
+from recommender.search.parallel import Progress, neighbour_graph
+from recommender.search.topk import (
+    Candidates,
+    prune_rows,
+    search_index,
+    search_terms,
+)
+from recommender.store import directory as persistence
+from recommender.vectorize.vectorizer import ArticleVectorizer
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class RelatedIndex(UpdatesMixin):
         hubs: np.ndarray | None = None,
     ) -> None:
         self.config = config
-        self._ranking = config.ranking()
+        self._ranking = Ranking.from_config(config)
         self.vectorizer = vectorizer
         self._X = matrix
         self._XT_cache: sp.csr_matrix | None = None  # X.T, built on first need (not by load)
@@ -224,7 +225,7 @@ class RelatedIndex(UpdatesMixin):
             query_terms=config.query_terms, query_max_df=config.query_max_df,
             posting_limit=config.posting_limit, index_terms=config.index_terms,
         )
-        ranking = config.ranking()
+        ranking = Ranking.from_config(config)
         hubs = ranking.hubs(similarity)
         neighbors, scores, similarity = ranking.order(
             neighbors, similarity, published, published, hubs
@@ -389,7 +390,7 @@ class RelatedIndex(UpdatesMixin):
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str], *, model_card: str | None = None) -> Path:
-        """Write the index directory atomically (see :mod:`recommender.persistence`).
+        """Write the index directory atomically (see :mod:`recommender.store.directory`).
 
         ``model_card`` (Markdown) is stored beside the arrays as ``MODEL_CARD.md``.
         """

@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 
 import click
 
-from recommender import _output as out
-from recommender.drafts import parse_draft
-from recommender.index import RelatedIndex
+from recommender.cli import output as out
+from recommender.corpus.drafts import parse_draft
+from recommender.index.related_index import RelatedIndex
 from recommender.records import Related
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from recommender.corpus import articles_from_records
+from recommender.corpus.reader import articles_from_records
 from recommender.errors import CorpusError
 from recommender.records import Article
 

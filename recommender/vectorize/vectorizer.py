@@ -29,7 +29,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from recommender.analysis import Analyzer, detect_language, get_analyzer, normalize_tags
-from recommender.config import BuildConfig
+from recommender.config.build import BuildConfig
 from recommender.records import Article
 
 #: defaults live in BuildConfig only

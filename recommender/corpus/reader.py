@@ -43,7 +43,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from recommender._fields import (
+from recommender.corpus.fields import (
     _Checker,
     _show,
 )

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from recommender._catalogue import publication_days
-from recommender._topk import Candidates, merge_into_rows, topk_rows
 from recommender.errors import CorpusError, RecommenderError
+from recommender.index.catalogue import publication_days
 from recommender.records import Article
+from recommender.search.topk import Candidates, merge_into_rows, topk_rows
 
 if TYPE_CHECKING:
-    from recommender.config import BuildConfig
-    from recommender.rerank import Ranking
-    from recommender.vectorize import ArticleVectorizer
+    from recommender.config.build import BuildConfig
+    from recommender.index.ranking import Ranking
+    from recommender.vectorize.vectorizer import ArticleVectorizer
 
 
 class UpdatesMixin:

@@ -1,0 +1,92 @@
+"""Read-time policy: which stored neighbours an editor's query may show.
+
+The neighbour graph is computed once; filters are applied when a list is read, and
+when a filter leaves too few stored neighbours the index answers exactly instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Editorial constraints on candidates.
+
+    ``section``: only this section. ``published_after`` / ``published_before``: only
+    articles published in that window (inclusive after, exclusive before; articles with
+    no date are kept only when no window is set). ``exclude``: ids never to show (e.g.
+    links already in the article).
+    """
+
+    section: str | None = None
+    published_after: dt.date | None = None
+    published_before: dt.date | None = None
+    exclude: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        section: str | None = None,
+        published_after: dt.date | str | None = None,
+        published_before: dt.date | str | None = None,
+        exclude: Iterable[str] = (),
+    ) -> Filter:
+        """Build from loose arguments (ISO strings accepted for dates)."""
+        return cls(
+            section=section,
+            published_after=_date(published_after, "published_after"),
+            published_before=_date(published_before, "published_before"),
+            exclude=frozenset(exclude),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return (
+            self.section is None
+            and self.published_after is None
+            and self.published_before is None
+            and not self.exclude
+        )
+
+    def mask(
+        self,
+        positions: np.ndarray,
+        *,
+        section_codes: np.ndarray,
+        section_names: list[str],
+        published: np.ndarray,
+        excluded_positions: np.ndarray,
+    ) -> np.ndarray:
+        """Which of ``positions`` pass the filter."""
+        keep = np.ones(len(positions), dtype=bool)
+        if self.section is not None:
+            try:
+                code = section_names.index(self.section)
+            except ValueError:
+                return np.zeros(len(positions), dtype=bool)
+            keep &= section_codes[positions] == code
+        if self.published_after is not None or self.published_before is not None:
+            dates = published[positions]
+            keep &= ~np.isnat(dates)
+            if self.published_after is not None:
+                keep &= dates >= np.datetime64(self.published_after, "D")
+            if self.published_before is not None:
+                keep &= dates < np.datetime64(self.published_before, "D")
+        if len(excluded_positions):
+            keep &= ~np.isin(positions, excluded_positions)
+        return keep
+
+
+def _date(value: dt.date | str | None, name: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ValueError(f"expected an ISO date (YYYY-MM-DD) for {name}, got {value!r}") from None

@@ -1,0 +1,1 @@
+"""The index directory on disk: checked manifest, arrays, atomic writes, model card."""
