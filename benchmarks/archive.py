@@ -29,7 +29,7 @@ import numpy as np
 from recommender import BuildConfig, RelatedIndex
 from recommender.corpus.reader import iter_articles
 from recommender.pipeline import build_from_files
-from recommender.search.topk import topk_block
+from recommender.search.searcher import Searcher, SearchSettings
 
 
 class _TreePeak(threading.Thread):
@@ -72,15 +72,15 @@ def build(corpus: Path, output: Path, *, query_terms: int | None, n_neighbors: i
 
 def pruned_overlap(index: RelatedIndex, rows: int, seed: int = 0) -> float:
     """Overlap@K of the stored (pruned) neighbours with exact top-K, on sampled rows."""
-    X = index._X
-    XT = index._XT
+    X = index.space.X
+    exact_search = Searcher(X, SearchSettings(), XT=index.space.searcher.XT)
     k = index.n_neighbors
     picked = np.sort(np.random.default_rng(seed).choice(X.shape[0], rows, replace=False))
     hits = []
     for row in picked:
-        _, exact, _ = topk_block(X, XT, int(row), int(row) + 1, k)
+        exact, _ = exact_search.search(X[int(row)], k, own=np.array([row]))
         want = set(exact[0][exact[0] >= 0].tolist())
-        got = set(np.asarray(index._neighbors[row])[:k].tolist()) - {-1}
+        got = set(np.asarray(index.graph.neighbors[row])[:k].tolist()) - {-1}
         hits.append(len(want & got) / max(len(want), 1))
     return float(np.mean(hits))
 

@@ -58,14 +58,15 @@ def articles() -> list[Any]:
 
 
 def assert_same_graph(got: RelatedIndex, expected: RelatedIndex) -> None:
-    np.testing.assert_array_equal(np.asarray(got._neighbors), np.asarray(expected._neighbors))
-    np.testing.assert_array_equal(np.asarray(got._scores), np.asarray(expected._scores))
+    np.testing.assert_array_equal(np.asarray(got.graph.neighbors),
+                                  np.asarray(expected.graph.neighbors))
+    np.testing.assert_array_equal(np.asarray(got.graph.scores), np.asarray(expected.graph.scores))
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=["plain", "sections+query_terms"])
 def test_parallel_config_dask_equals_serial_build(client, articles, config, monkeypatch):
     serial = RelatedIndex.build(articles, config)
-    assert len(plan_blocks(serial._X, serial._XT, config.block_mib << 20)) >= 4
+    assert len(plan_blocks(serial.space.X, serial.space.searcher.XT, config.block_mib << 20)) >= 4
     scattered: list[Any] = []
     scatter = client.scatter
 

@@ -41,7 +41,7 @@ def index(corpus):
 @pytest.mark.parametrize("kernel", [True, False])
 @pytest.mark.parametrize("block_mib", [1, 256])
 def test_blockwise_topk_equals_brute_force(corpus, block_mib, kernel, monkeypatch):
-    import recommender.search.topk as topk
+    import recommender.search.kernel as topk
 
     if not kernel:  # the scipy path, with its budget-sized blocks
         monkeypatch.setattr(topk, "_sp_matmul_topn", None)
@@ -65,8 +65,8 @@ def test_small_blocks_are_really_used(corpus):
 def test_parallel_build_equals_serial(corpus):
     serial = RelatedIndex.build(corpus, BuildConfig(n_neighbors=5, block_mib=1))
     parallel = RelatedIndex.build(corpus, BuildConfig(n_neighbors=5, block_mib=1), n_jobs=2)
-    np.testing.assert_array_equal(serial._neighbors, parallel._neighbors)
-    np.testing.assert_array_equal(serial._scores, parallel._scores)
+    np.testing.assert_array_equal(serial.graph.neighbors, parallel.graph.neighbors)
+    np.testing.assert_array_equal(serial.graph.scores, parallel.graph.scores)
 
 
 def test_related_finds_own_cluster(index, corpus):
@@ -219,7 +219,7 @@ def test_tag_weight_zero_is_text_only(docs):
 def test_bigger_corpus_every_row_full():
     arts = make_corpus(per_cluster=30, seed=3)
     index = RelatedIndex.build(arts, BuildConfig(n_neighbors=10))
-    assert (index._neighbors >= 0).all()
+    assert (index.graph.neighbors >= 0).all()
 
 
 def test_pruned_build_scores_exactly_and_keeps_most_neighbours():
@@ -242,7 +242,7 @@ def test_pruned_build_scores_exactly_and_keeps_most_neighbours():
 def test_prune_rows_keeps_the_largest_weights():
     import scipy.sparse as sp
 
-    from recommender.search.topk import prune_rows
+    from recommender.search.pruning import prune_rows
 
     X = sp.csr_matrix(np.array([[0.1, 0.5, 0.0, 0.3], [0.0, 0.2, 0.0, 0.0]]))
     pruned = prune_rows(X, 2).toarray()
@@ -259,7 +259,7 @@ def test_limit_postings_keeps_each_terms_strongest_postings(dense, limit):
     """Brute force per row: the ``limit`` largest entries, ties to the lower column."""
     import scipy.sparse as sp
 
-    from recommender.search.topk import limit_postings
+    from recommender.search.pruning import limit_postings
 
     XT = sp.csr_matrix(np.array(dense, dtype=np.float32))
     got = limit_postings(XT, limit).toarray()
@@ -274,7 +274,7 @@ def test_limit_postings_keeps_each_terms_strongest_postings(dense, limit):
 def test_strongest_terms_by_slices_equals_prune_rows():
     import scipy.sparse as sp
 
-    from recommender.search.topk import prune_rows, strongest_terms
+    from recommender.search.pruning import prune_rows, strongest_terms
 
     X = sp.random(50, 30, density=0.4, format="csr", random_state=3, dtype=np.float32)
     whole = prune_rows(X, 4)
@@ -286,7 +286,7 @@ def test_strongest_terms_by_slices_equals_prune_rows():
 def test_index_terms_lists_each_article_under_its_strongest_terms():
     import scipy.sparse as sp
 
-    from recommender.search.topk import prune_rows, search_index
+    from recommender.search.pruning import prune_rows, search_index
 
     X = sp.random(40, 25, density=0.5, format="csr", random_state=5, dtype=np.float32)
     _, postings = search_index(X, X.T.tocsr(), 1.0, index_terms=3, posting_limit=0)
@@ -304,7 +304,7 @@ def test_posting_limit_bounds_the_search_and_keeps_scores_exact():
                                                 posting_limit=10 * len(arts)))
     tight = RelatedIndex.build(arts, BuildConfig(n_neighbors=10, query_terms=5,
                                                  posting_limit=4))
-    np.testing.assert_array_equal(unlimited._neighbors, huge._neighbors)
+    np.testing.assert_array_equal(unlimited.graph.neighbors, huge.graph.neighbors)
     overlaps = []
     for a in arts:
         got = tight.related(a.id, k=10)
@@ -373,7 +373,7 @@ def test_exact_fallback_uses_the_same_ranking(corpus):
 
 def test_pruned_search_without_the_compiled_kernel(monkeypatch):
     """The scipy fallback finds the same neighbours as sparse_dot_topn's kernel."""
-    import recommender.search.topk as topk
+    import recommender.search.kernel as topk
 
     pytest.importorskip("sparse_dot_topn")
     arts = make_corpus(per_cluster=30, seed=7)
@@ -390,7 +390,7 @@ def test_pruned_search_without_the_compiled_kernel(monkeypatch):
 
 def test_exact_kernel_keeps_the_tie_rule(monkeypatch):
     """Identical articles tie: the compiled kernel path must cut ties like the scipy path."""
-    import recommender.search.topk as topk
+    import recommender.search.kernel as topk
 
     pytest.importorskip("sparse_dot_topn")
     arts = [Article(id=f"same-{i}", title="barrage sécheresse pluie", language="fr")
@@ -400,13 +400,13 @@ def test_exact_kernel_keeps_the_tie_rule(monkeypatch):
     fast = RelatedIndex.build(arts, config)
     monkeypatch.setattr(topk, "_sp_matmul_topn", None)
     slow = RelatedIndex.build(arts, config)
-    np.testing.assert_array_equal(fast._neighbors, slow._neighbors)
-    np.testing.assert_array_equal(fast._scores, slow._scores)
+    np.testing.assert_array_equal(fast.graph.neighbors, slow.graph.neighbors)
+    np.testing.assert_array_equal(fast.graph.scores, slow.graph.scores)
     assert [r.id for r in fast.related("same-4", k=3)] == ["same-0", "same-1", "same-2"]
 
 
 def test_kernel_blocks_cover_every_row_once():
-    from recommender.search.topk import plan_kernel_blocks
+    from recommender.search.kernel import plan_kernel_blocks
 
     blocks = plan_kernel_blocks(1000, 10, 1 << 10)
     assert blocks[0] == (0, 256) and blocks[-1][1] == 1000
@@ -416,19 +416,19 @@ def test_kernel_blocks_cover_every_row_once():
 
 
 def test_kernel_build_over_several_blocks_equals_scipy(monkeypatch):
-    import recommender.search.topk as topk
+    import recommender.search.kernel as topk
 
     pytest.importorskip("sparse_dot_topn")
     arts = make_corpus(per_cluster=120, seed=11)  # 600 articles: two kernel blocks at 1 MiB
-    from recommender.search.topk import plan_kernel_blocks
+    from recommender.search.kernel import plan_kernel_blocks
 
     assert len(plan_kernel_blocks(len(arts), 6, 1 << 20)) == 2
     config = BuildConfig(n_neighbors=6, block_mib=1, **RAW)
     fast = RelatedIndex.build(arts, config)
     monkeypatch.setattr(topk, "_sp_matmul_topn", None)
     slow = RelatedIndex.build(arts, config)
-    np.testing.assert_array_equal(fast._neighbors, slow._neighbors)
-    np.testing.assert_allclose(fast._scores, slow._scores, atol=1e-6)
+    np.testing.assert_array_equal(fast.graph.neighbors, slow.graph.neighbors)
+    np.testing.assert_allclose(fast.graph.scores, slow.graph.scores, atol=1e-6)
 
 
 @pytest.mark.parametrize("settings", [{"query_terms": 5}, {"query_terms": 5, "query_max_df": 0.2},
@@ -451,7 +451,7 @@ def test_parallel_build_over_memmapped_blocks_equals_serial():
     serial = RelatedIndex.build(arts, config)
     with parallel_config(max_nbytes=1):  # memmap every array argument
         parallel = RelatedIndex.build(arts, config, n_jobs=2)
-    np.testing.assert_array_equal(serial._neighbors, parallel._neighbors)
+    np.testing.assert_array_equal(serial.graph.neighbors, parallel.graph.neighbors)
 
 
 def test_build_streams_a_generator_with_progress_totals():
@@ -460,7 +460,7 @@ def test_build_streams_a_generator_with_progress_totals():
     streamed = RelatedIndex.build((a for a in arts), BuildConfig(n_neighbors=5))
     listed = RelatedIndex.build(arts, BuildConfig(n_neighbors=5),
                                 progress=lambda s, d, t: calls.append((s, d, t)))
-    np.testing.assert_array_equal(streamed._neighbors, listed._neighbors)
+    np.testing.assert_array_equal(streamed.graph.neighbors, listed.graph.neighbors)
     assert streamed.ids == listed.ids == [a.id for a in arts]
     assert ("vectorize", 0, len(arts)) in calls and ("vectorize", len(arts), len(arts)) in calls
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from recommender import BuildConfig, IndexFormatError, IndexIntegrityError, RelatedIndex
 from recommender.records import Article
-from recommender.store.directory import pack_strings, unpack_strings
+from recommender.store.strings import pack_strings, unpack_strings
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_save_load_gives_identical_results(built, corpus, tmp_path):
 def test_manifest_records_versions_and_digests(built, tmp_path):
     built.save(tmp_path / "idx")
     manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert {"numpy", "scipy", "scikit-learn", "joblib", "python"} <= set(manifest["versions"])
     assert manifest["counts"]["articles"] == len(built)
     assert manifest["config"]["n_neighbors"] == 6
@@ -45,10 +45,10 @@ def test_manifest_records_versions_and_digests(built, tmp_path):
 def test_arrays_are_memory_mapped(built, tmp_path):
     built.save(tmp_path / "idx")
     loaded = RelatedIndex.load(tmp_path / "idx")
-    assert isinstance(loaded._neighbors.base, np.memmap)  # a view of the mapped file
-    assert not loaded._neighbors.flags.writeable
+    assert isinstance(loaded.graph.neighbors.base, np.memmap)  # a view of the mapped file
+    assert not loaded.graph.neighbors.flags.writeable
     in_memory = RelatedIndex.load(tmp_path / "idx", mmap=False)
-    assert in_memory._neighbors.base is None or not isinstance(in_memory._neighbors.base,
+    assert in_memory.graph.neighbors.base is None or not isinstance(in_memory.graph.neighbors.base,
                                                                np.memmap)
 
 
@@ -104,20 +104,21 @@ def test_corrupt_manifest(built, tmp_path):
         RelatedIndex.load(tmp_path / "idx")
 
 
-def test_index_saved_before_search_pruning_loads_without_it(built, tmp_path):
-    """Its pruned queries must search the postings its build searched: all of them."""
+def test_vocabularies_are_arrays_not_pickled(built, tmp_path):
+    """The on-disk format lives in the store, not in a pickle hook: the vectorizer's
+    pickle holds no vocabulary, and the loaded one transforms as the built one."""
+    import joblib
+
     built.save(tmp_path / "idx")
-    path = tmp_path / "idx" / "manifest.json"
-    manifest = json.loads(path.read_text())
-    del manifest["config"]["posting_limit"]
-    del manifest["config"]["index_terms"]
-    path.write_text(json.dumps(manifest))
-    loaded = RelatedIndex.load(tmp_path / "idx").config
-    assert loaded.posting_limit == 0 and loaded.index_terms == 0
-    assert built.config.posting_limit == BuildConfig().posting_limit == 2000
+    bare = joblib.load(tmp_path / "idx" / "vectorizer.joblib")  # noqa: S301 - built here
+    assert not hasattr(bare, "vocabulary_") and not hasattr(bare, "tag_vocabulary_")
+    assert hasattr(built.vectorizer, "vocabulary_")  # saving left the live one whole
+    loaded = RelatedIndex.load(tmp_path / "idx").vectorizer
+    assert loaded.vocabulary_ == built.vectorizer.vocabulary_
+    assert loaded.tag_vocabulary_ == built.vectorizer.tag_vocabulary_
 
 
-@pytest.mark.parametrize(("version", "remedy"), [(2, "upgrade"), (0, "rebuild")])
+@pytest.mark.parametrize(("version", "remedy"), [(3, "upgrade"), (1, "rebuild"), (0, "rebuild")])
 def test_incompatible_version(built, tmp_path, version, remedy):
     built.save(tmp_path / "idx")
     path = tmp_path / "idx" / "manifest.json"

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from recommender.search.topk import best_first
+
 if TYPE_CHECKING:
     from recommender.config.build import BuildConfig
 
@@ -81,15 +83,15 @@ class Ranking:
         dates: np.ndarray,
         hubs: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows reordered by final score (then similarity, then position).
+        """Rows reordered by final score, then similarity, then position (:func:`best_first`).
 
         Returns (candidates, clipped final scores, similarities), empty slots last.
         """
         candidates = np.atleast_2d(candidates)
         similarity = np.atleast_2d(similarity)
         final = self.final(similarity, candidates, query_dates, dates, hubs)
-        order = np.lexsort((np.where(candidates >= 0, candidates, np.iinfo(np.int64).max),
-                            -similarity, -final), axis=-1)
+        empty_last = np.where(candidates >= 0, candidates, np.iinfo(np.int64).max)
+        order = best_first(empty_last, final, similarity)
         cand = np.take_along_axis(candidates, order, axis=1)
         sim = np.take_along_axis(similarity, order, axis=1)
         fin = np.take_along_axis(final, order, axis=1)

@@ -31,7 +31,7 @@ import numpy as np
 from recommender.errors import IndexFormatError, IndexIntegrityError
 
 FORMAT_NAME = "recommender-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 _DEPENDENCIES = ("numpy", "scipy", "scikit-learn", "joblib")
 
@@ -249,19 +249,3 @@ def read_index(
         elif name.endswith(".joblib"):
             objects[name[:-7]] = joblib.load(file)
     return StoredIndex(arrays=arrays, objects=objects, manifest=manifest)
-
-
-def pack_strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Strings as one UTF-8 blob plus character offsets: no pickle, fast to load."""
-    text = "".join(values)
-    offsets = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum([len(v) for v in values], out=offsets[1:])
-    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8), offsets
-
-
-def unpack_strings(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
-    """Inverse of :func:`pack_strings`."""
-    text = bytes(blob).decode("utf-8")
-    bounds = offsets.tolist()
-    # slices made and applied by map (in C): twice as fast as a comprehension at 1M strings
-    return list(map(text.__getitem__, map(slice, bounds[:-1], bounds[1:])))

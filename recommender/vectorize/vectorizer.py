@@ -15,11 +15,8 @@ from __future__ import annotations
 import array
 import itertools
 import operator
-import os
-import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +28,9 @@ from sklearn.utils.validation import check_is_fitted
 from recommender.analysis import Analyzer, detect_language, get_analyzer, normalize_tags
 from recommender.config.build import BuildConfig
 from recommender.records import Article
+from recommender.vectorize.counting import Counts, chunks, worker_state
+from recommender.vectorize.vocabulary import GrowingVocabulary, TokenIds, extend_ids, known_ids
+from recommender.vectorize.weighting import select_columns, unit, weighted_unit_rows
 
 #: defaults live in BuildConfig only
 _DEFAULTS = BuildConfig()
@@ -38,9 +38,6 @@ TAG_PREFIX = "tag:"
 #: articles per chunk when fitting on several workers
 _CHUNK = 2000
 TITLE_PREFIX = "title:"
-#: joins a pickled vocabulary's terms (terms never hold it: analysis splits on it)
-_TERM_SEPARATOR = "\x1f"
-_PACKED = "recommender.packed-terms/1"
 
 
 class ArticleVectorizer(TransformerMixin, BaseEstimator):
@@ -89,6 +86,13 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         self.dtype = dtype
         self.n_jobs = n_jobs
 
+    @classmethod
+    def from_config(cls, config: BuildConfig, **params: Any) -> ArticleVectorizer:
+        """The (unfitted) vectorizer a build config describes; ``params`` set the rest
+        (``n_jobs``, ``dtype``)."""
+        names = cls().get_params(deep=False).keys() & config.to_dict().keys()
+        return cls(**{name: getattr(config, name) for name in names}, **params)
+
     # -- analysis -------------------------------------------------------------------------
     def article_language(self, article: Article) -> str:
         """The analyzer language of one article: its field, the default, else detection."""
@@ -109,37 +113,15 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             tokens = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
         return tokens
 
-    # -- pickling -------------------------------------------------------------------------
-    def __getstate__(self) -> dict[str, Any]:
-        """Vocabularies travel as one joined string each: joblib unpickles in Python, one
-        opcode per object, so 130k separate terms cost a 1M-article load 0.3 s."""
-        state = dict(super().__getstate__())
-        for name in ("vocabulary_", "tag_vocabulary_"):
-            vocabulary = state.get(name)
-            if isinstance(vocabulary, dict):
-                terms = sorted(vocabulary, key=vocabulary.__getitem__)
-                if not any(_TERM_SEPARATOR in t for t in terms):
-                    state[name] = (_PACKED, _TERM_SEPARATOR.join(terms), len(terms))
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state = dict(state)
-        for name in ("vocabulary_", "tag_vocabulary_"):
-            packed = state.get(name)
-            if isinstance(packed, tuple) and packed[:1] == (_PACKED,):
-                terms = packed[1].split(_TERM_SEPARATOR) if packed[2] else []
-                state[name] = dict(zip(terms, range(len(terms)), strict=True))
-        super().__setstate__(state)
-
     # -- counting -------------------------------------------------------------------------
     def _count(
         self, articles: Iterable[Article], vocabulary: dict[str, int],
         tag_vocabulary: dict[str, int], grow: bool,
-        term_ids: dict[Analyzer, _TermIds] | None = None,
-    ) -> _Counts:
+        term_ids: dict[Analyzer, TokenIds] | None = None,
+    ) -> Counts:
         """Title, body and tag count matrices of ``articles`` over the given vocabularies.
 
-        With ``grow`` the vocabularies are :class:`_Vocabulary` objects and learn new terms
+        With ``grow`` the vocabularies are :class:`GrowingVocabulary` objects and learn new terms
         on lookup; otherwise unknown terms are dropped. Ids are looked up with ``map``, a
         C-level loop, so only a term new to the vocabulary costs a Python call.
         """
@@ -152,17 +134,17 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             if self.bigrams:  # bigrams need the terms themselves
                 for f, text in enumerate((article.title, article.body)):
                     tokens = self._terms(text, analyze)
-                    _extend_ids(columns[f], tokens, vocabulary, grow)
+                    extend_ids(columns[f], tokens, vocabulary, grow)
                     indptr[f].append(len(columns[f]))
             else:
                 ids = term_ids.get(analyze)
                 if ids is None:
-                    ids = term_ids[analyze] = _TermIds(analyze, vocabulary, grow)
+                    ids = term_ids[analyze] = TokenIds(analyze, vocabulary, grow)
                 for f, text in enumerate((article.title, article.body)):
                     columns[f].extend(
                         itertools.chain.from_iterable(map(ids.__getitem__, analyze.tokenize(text))))
                     indptr[f].append(len(columns[f]))
-            _extend_ids(columns[2], normalize_tags(article.tags), tag_vocabulary, grow)
+            extend_ids(columns[2], normalize_tags(article.tags), tag_vocabulary, grow)
             indptr[2].append(len(columns[2]))
         widths = (len(vocabulary), len(vocabulary), len(tag_vocabulary))
         mats = []
@@ -174,23 +156,18 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             )
             m.sum_duplicates()  # also sorts each row's columns
             mats.append(m)
-        return _Counts(*mats)
+        return Counts(*mats)
 
     def _count_chunk(
         self, articles: Sequence[Article], fit_id: str
-    ) -> tuple[tuple[str, int, int], list[str], list[str], _Counts]:
+    ) -> tuple[tuple[str, int, int], list[str], list[str], Counts]:
         """Counts of one chunk, run in a joblib worker, over that worker's vocabularies.
 
         A worker keeps its vocabularies (and resolved raw tokens) from chunk to chunk of
         one fit, so it analyses each raw token once; it returns the terms and tags it met
         for the first time, which the parent maps to global ids.
         """
-        worker = (fit_id, os.getpid(), threading.get_ident())
-        state = _WORKER_STATE.get(worker)
-        if state is None:
-            for key in [k for k in _WORKER_STATE if k[1:] == worker[1:]]:
-                del _WORKER_STATE[key]  # this thread's state from an earlier fit
-            state = _WORKER_STATE[worker] = _WorkerState()
+        worker, state = worker_state(fit_id)
         counts = self._count(articles, state.vocabulary, state.tags, grow=True,
                              term_ids=state.term_ids)
         new_terms = state.vocabulary.order[state.reported_terms:]
@@ -201,7 +178,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
     def _count_stream(
         self, articles: Iterable[Article], progress: Callable[[str, int, int], None] | None,
         expected: int,
-    ) -> tuple[list[str], list[str], _Counts]:
+    ) -> tuple[list[str], list[str], Counts]:
         """Fit-time counting in one pass over ``articles``, a chunk at a time.
 
         Only the counts are kept, never the articles, so a corpus can stream from disk.
@@ -209,13 +186,13 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         are given global ids in chunk order: the order a single pass gives. Returns the terms
         and tags in first-seen order, and the counts over them.
         """
-        vocabulary, tag_vocabulary = _Vocabulary(), _Vocabulary()
-        term_ids: dict[Analyzer, _TermIds] = {}
-        chunks = _chunks(articles, _CHUNK)
-        parts: list[_Counts] = []
+        vocabulary, tag_vocabulary = GrowingVocabulary(), GrowingVocabulary()
+        term_ids: dict[Analyzer, TokenIds] = {}
+        pieces = chunks(articles, _CHUNK)
+        parts: list[Counts] = []
         done = 0
         if effective_n_jobs(self.n_jobs) == 1:
-            for chunk in chunks:
+            for chunk in pieces:
                 parts.append(self._count(chunk, vocabulary, tag_vocabulary, grow=True,
                                          term_ids=term_ids))
                 done += len(chunk)
@@ -224,7 +201,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         else:
             fit_id = uuid.uuid4().hex
             results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(self._count_chunk)(c, fit_id) for c in chunks)
+                delayed(self._count_chunk)(c, fit_id) for c in pieces)
             # each worker's own term and tag ids -> global ids, extended as it reports
             term_maps: dict[tuple[str, int, int], np.ndarray] = {}
             tag_maps: dict[tuple[str, int, int], np.ndarray] = {}
@@ -239,7 +216,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
                 if progress is not None:
                     progress("vectorize", done, max(expected, done))
         widths = (len(vocabulary), len(tag_vocabulary))
-        return list(vocabulary), list(tag_vocabulary), _Counts.stack(parts, widths)
+        return list(vocabulary), list(tag_vocabulary), Counts.stack(parts, widths)
 
     def _limits(self, n_docs: int) -> tuple[float, float]:
         def as_count(v: int | float) -> float:
@@ -289,9 +266,9 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         self.tag_vocabulary_ = {tags[j]: i for i, j in enumerate(tag_order)}
         self.tag_idf_ = np.log((1.0 + n) / (1.0 + tag_df[tag_order])) + 1.0
         self.n_documents_ = n
-        title = _select_columns(counts.title, old_index)
-        counts.body = _select_columns(counts.body, old_index)  # the old arrays go at once
-        tag_matrix = _select_columns(counts.tags, tag_order)
+        title = select_columns(counts.title, old_index)
+        counts.body = select_columns(counts.body, old_index)  # the old arrays go at once
+        tag_matrix = select_columns(counts.tags, tag_order)
         return self._assemble(title, counts.body, tag_matrix)
 
     def _document_frequencies(
@@ -325,9 +302,9 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         analyze = self._analyzer_for(article)
         title_tokens = self._terms(article.title, analyze)
         body_tokens = self._terms(article.body, analyze)
-        title_ids = _known_ids(self.vocabulary_, title_tokens)
-        body_ids = _known_ids(self.vocabulary_, body_tokens)
-        tag_ids = _known_ids(self.tag_vocabulary_, normalize_tags(article.tags))
+        title_ids = known_ids(self.vocabulary_, title_tokens)
+        body_ids = known_ids(self.vocabulary_, body_tokens)
+        tag_ids = known_ids(self.tag_vocabulary_, normalize_tags(article.tags))
         weights = self.block_weights()
         v = len(self.vocabulary_)
         text_cols, title_counts = np.unique(title_ids, return_counts=True)
@@ -342,10 +319,10 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             tf = 1.0 + np.log(tf)
             title_tf = 1.0 + np.log(title_tf)
         blocks = [
-            (cols, _unit(tf * self.idf_[cols]) * np.sqrt(weights["text"])),
-            (text_cols + v, _unit(title_tf * self.idf_[text_cols]) * np.sqrt(weights["title"])),
+            (cols, unit(tf * self.idf_[cols]) * np.sqrt(weights["text"])),
+            (text_cols + v, unit(title_tf * self.idf_[text_cols]) * np.sqrt(weights["title"])),
             (np.unique(tag_ids) + 2 * v,
-             _unit(self.tag_idf_[np.unique(tag_ids)]) * np.sqrt(weights["tags"])),
+             unit(self.tag_idf_[np.unique(tag_ids)]) * np.sqrt(weights["tags"])),
         ]
         indices = np.concatenate([b[0] for b in blocks]).astype(np.int32)
         data: np.ndarray = np.concatenate([b[1] for b in blocks]).astype(self.dtype)
@@ -378,9 +355,9 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         tf.eliminate_zeros()
         log = bool(self.sublinear_tf)
         blocks = [
-            _weighted_unit_rows(tf, self.idf_, weights["text"], log, self.dtype),
-            _weighted_unit_rows(title, self.idf_, weights["title"], log, self.dtype),
-            _weighted_unit_rows(tags, self.tag_idf_, weights["tags"], False, self.dtype),
+            weighted_unit_rows(tf, self.idf_, weights["text"], log, self.dtype),
+            weighted_unit_rows(title, self.idf_, weights["title"], log, self.dtype),
+            weighted_unit_rows(tags, self.tag_idf_, weights["tags"], False, self.dtype),
         ]
         del tf
         X = sp.hstack(blocks, format="csr", dtype=self.dtype)
@@ -408,165 +385,3 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         return {"text": slice(0, v), "title": slice(v, 2 * v), "tags": slice(2 * v, 2 * v + g)}
 
 
-def _unit(values: np.ndarray) -> np.ndarray:
-    """A vector scaled to unit length (a zero vector stays zero)."""
-    norm = float(np.sqrt(np.dot(values, values)))
-    return values / norm if norm > 0 else values
-
-
-def _weighted_unit_rows(
-    counts: sp.csr_matrix, column_weights: np.ndarray, share: float, log: bool, dtype: type,
-    rows_per_slice: int = 65_536,
-) -> sp.csr_matrix:
-    """``(1 + log) counts`` times the column weights, rows scaled to length ``sqrt(share)``.
-
-    Computed in float64 a slice of rows at a time and stored as ``dtype``; empty rows
-    stay empty.
-    """
-    n_rows = counts.shape[0]
-    indptr = np.asarray(counts.indptr, dtype=np.int64)
-    data = np.empty(counts.nnz, dtype=dtype)
-    scale = np.sqrt(share)
-    for a in range(0, n_rows, rows_per_slice):
-        b = min(a + rows_per_slice, n_rows)
-        lo, hi = indptr[a], indptr[b]
-        if lo == hi:
-            continue
-        values = counts.data[lo:hi].astype(np.float64)
-        if log:
-            np.log(values, out=values)
-            values += 1.0
-        values *= column_weights[counts.indices[lo:hi]]
-        starts = indptr[a:b] - lo
-        filled = np.flatnonzero(np.diff(indptr[a:b + 1]))
-        norms = np.zeros(b - a)
-        norms[filled] = np.sqrt(np.add.reduceat(values * values, starts[filled]))
-        row_of = np.repeat(np.arange(b - a), np.diff(indptr[a:b + 1]))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values *= np.where(norms > 0, scale / norms, 0.0)[row_of]
-        data[lo:hi] = values
-    return sp.csr_matrix((data, counts.indices, indptr), shape=counts.shape)
-
-
-def _select_columns(m: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
-    """``m[:, columns]`` through a lookup table: one pass, no CSC copy of the matrix."""
-    new = np.full(m.shape[1], -1, dtype=np.int32)
-    new[columns] = np.arange(len(columns), dtype=np.int32)
-    mapped = new[m.indices]
-    kept = mapped >= 0
-    per_row = np.zeros(m.shape[0], dtype=np.int64)
-    filled = np.flatnonzero(np.diff(m.indptr))
-    if len(filled):
-        per_row[filled] = np.add.reduceat(kept, m.indptr[filled], dtype=np.int64)
-    out = sp.csr_matrix(
-        (m.data[kept], mapped[kept], np.concatenate([[0], np.cumsum(per_row)])),
-        shape=(m.shape[0], len(columns)),
-    )
-    out.sort_indices()
-    return out
-
-
-def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    """Consecutive lists of ``size`` items (the last may be shorter)."""
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
-def _known_ids(vocabulary: dict[str, int], terms: Sequence[str]) -> np.ndarray:
-    """Ids of the terms found in ``vocabulary``, in order (lookups and filter in C)."""
-    ids = np.fromiter(map(vocabulary.get, terms, itertools.repeat(-1)), dtype=np.int64,
-                      count=len(terms))
-    return ids[ids >= 0]
-
-
-def _extend_ids(column: array.array, terms: Iterable[str], vocabulary: dict[str, int],
-                grow: bool) -> None:
-    """Append the ids of ``terms``: new ones join a growing vocabulary, else are skipped."""
-    if grow:
-        column.extend(map(vocabulary.__getitem__, terms))
-    else:
-        column.extend(j for j in map(vocabulary.get, terms) if j is not None)
-
-
-class _TermIds(dict[str, tuple[int, ...]]):
-    """Raw token -> ids of its index terms, filled on first sight of each raw token.
-
-    Articles repeat a small set of raw tokens, so after the first few documents a token
-    costs one C-level lookup instead of analysis, joining, splitting and a second lookup.
-    """
-
-    def __init__(self, analyze: Analyzer, vocabulary: dict[str, int], grow: bool) -> None:
-        super().__init__()
-        self._analyze = analyze
-        self._vocabulary = vocabulary
-        self._grow = grow
-
-    def __missing__(self, token: str) -> tuple[int, ...]:
-        terms = self._analyze.index_terms(token)
-        if self._grow:
-            ids = tuple(map(self._vocabulary.__getitem__, terms))
-        else:
-            ids = tuple(j for j in map(self._vocabulary.get, terms) if j is not None)
-        self[token] = ids
-        return ids
-
-
-class _Vocabulary(dict[str, int]):
-    """Term -> id; a term not yet seen gets the next id when it is looked up."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.order: list[str] = []  # the terms by id, to slice off the newest cheaply
-
-    def __missing__(self, term: str) -> int:
-        self[term] = index = len(self)
-        self.order.append(term)
-        return index
-
-
-@dataclass
-class _WorkerState:
-    """A joblib worker's vocabularies during one fit, and how much it has reported."""
-
-    vocabulary: _Vocabulary = field(default_factory=_Vocabulary)
-    tags: _Vocabulary = field(default_factory=_Vocabulary)
-    term_ids: dict[Analyzer, _TermIds] = field(default_factory=dict)
-    reported_terms: int = 0
-    reported_tags: int = 0
-
-
-#: per (fit, process, thread): the worker state of :meth:`ArticleVectorizer._count_chunk`
-_WORKER_STATE: dict[tuple[str, int, int], _WorkerState] = {}
-
-
-@dataclass
-class _Counts:
-    """Count matrices of a run of articles: title terms, body terms, tags."""
-
-    title: sp.csr_matrix
-    body: sp.csr_matrix
-    tags: sp.csr_matrix
-
-    def renumbered(self, term_ids: np.ndarray, tag_ids: np.ndarray) -> _Counts:
-        """The same counts with local column numbers mapped to global ones."""
-        def remap(m: sp.csr_matrix, ids: np.ndarray) -> sp.csr_matrix:
-            return sp.csr_matrix((m.data, ids[m.indices], m.indptr), shape=m.shape)
-
-        return _Counts(remap(self.title, term_ids), remap(self.body, term_ids),
-                       remap(self.tags, tag_ids))
-
-    @staticmethod
-    def stack(parts: list[_Counts], widths: tuple[int, int]) -> _Counts:
-        """Chunks one above the other, over the final vocabularies (``widths``)."""
-        def stacked(name: str, width: int) -> sp.csr_matrix:
-            mats = [getattr(p, name) for p in parts]
-            if not mats:
-                return sp.csr_matrix((0, width), dtype=np.float32)
-            m = sp.vstack([sp.csr_matrix((a.data, a.indices, a.indptr), shape=(a.shape[0], width))
-                           for a in mats], format="csr")
-            m.sort_indices()
-            return m
-
-        return _Counts(stacked("title", widths[0]), stacked("body", widths[0]),
-                       stacked("tags", widths[1]))

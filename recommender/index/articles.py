@@ -1,0 +1,128 @@
+"""The article table: what the index keeps of each article besides its vector.
+
+Row ``p`` of every index array is article ``ids[p]``. Removed articles keep their row
+(marked not ``alive``) until the next rebuild, so rows never move.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recommender.errors import UnknownArticleError
+from recommender.index.catalogue import Catalogue, publication_days
+from recommender.query.filters import Filter
+from recommender.records import Article
+from recommender.store.strings import pack_strings, unpack_strings
+
+
+@dataclass(frozen=True, eq=False)
+class ArticleTable:
+    """Ids, titles, sections, dates and the removal mark, one row per indexed article.
+
+    Never changed in place: :meth:`appended` and :meth:`without` return new tables.
+    """
+
+    ids: list[str]
+    titles: list[str]
+    section_codes: np.ndarray
+    section_names: list[str]
+    published: np.ndarray
+    alive: np.ndarray
+    positions: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # built in C (zip) rather than a comprehension: a 1M-article load spends 0.3 s less
+        pairs: Iterable[tuple[str, int]] = zip(self.ids, range(len(self.ids)), strict=True)
+        if not self.all_alive:
+            pairs = itertools.compress(pairs, self.alive.tolist())
+        object.__setattr__(self, "positions", dict(pairs))
+
+    @classmethod
+    def from_catalogue(cls, catalogue: Catalogue) -> ArticleTable:
+        codes, names = catalogue.section_codes()
+        return cls(ids=catalogue.ids, titles=catalogue.titles, section_codes=codes,
+                   section_names=names, published=catalogue.published(),
+                   alive=np.ones(catalogue.count, dtype=bool))
+
+    def __len__(self) -> int:
+        """Live articles (removed ones do not count)."""
+        return len(self.positions)
+
+    @property
+    def n_rows(self) -> int:
+        """Rows, removed articles included."""
+        return len(self.ids)
+
+    @property
+    def all_alive(self) -> bool:
+        return bool(np.all(self.alive))
+
+    def position(self, article_id: str) -> int:
+        try:
+            return self.positions[article_id]
+        except KeyError:
+            raise UnknownArticleError(
+                f"unknown article id {article_id!r}: it is not in this index of {len(self)} "
+                "articles (add it with index.add or query a draft with index.similar)"
+            ) from None
+
+    def live_ids(self) -> list[str]:
+        return [i for i, live in zip(self.ids, self.alive.tolist(), strict=True) if live]
+
+    def filter_mask(self, positions: np.ndarray, filt: Filter) -> np.ndarray:
+        """Which of ``positions`` pass an editor's filter."""
+        excluded = np.array([self.positions[i] for i in filt.exclude if i in self.positions],
+                            dtype=np.int64)
+        return filt.mask(positions, section_codes=self.section_codes,
+                         section_names=self.section_names, published=self.published,
+                         excluded_positions=excluded)
+
+    def appended(self, articles: Sequence[Article]) -> ArticleTable:
+        """A new table with ``articles`` as new rows at the end."""
+        names = list(self.section_names)
+        for a in articles:
+            if a.section is not None and a.section not in names:
+                names.append(a.section)
+        codes = [names.index(a.section) if a.section is not None else -1 for a in articles]
+        return ArticleTable(
+            ids=self.ids + [a.id for a in articles],
+            titles=self.titles + [a.title for a in articles],
+            section_codes=np.concatenate([self.section_codes, np.array(codes, dtype=np.int32)]),
+            section_names=names,
+            published=np.concatenate([self.published,
+                                      publication_days(a.published for a in articles)]),
+            alive=np.concatenate([self.alive, np.ones(len(articles), dtype=bool)]),
+        )
+
+    def without(self, article_ids: Iterable[str]) -> ArticleTable:
+        """A new table where these articles are marked removed."""
+        rows = [self.position(i) for i in article_ids]
+        alive = np.array(self.alive, dtype=bool)
+        alive[rows] = False
+        return ArticleTable(ids=self.ids, titles=self.titles, section_codes=self.section_codes,
+                            section_names=self.section_names, published=self.published,
+                            alive=alive)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        id_blob, id_offsets = pack_strings(self.ids)
+        title_blob, title_offsets = pack_strings(self.titles)
+        section_blob, section_offsets = pack_strings(self.section_names)
+        return {
+            "ids_blob": id_blob, "ids_offsets": id_offsets,
+            "titles_blob": title_blob, "titles_offsets": title_offsets,
+            "sections_blob": section_blob, "sections_offsets": section_offsets,
+            "section_codes": self.section_codes, "published": self.published,
+            "alive": self.alive,
+        }
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> ArticleTable:
+        return cls(ids=unpack_strings(a["ids_blob"], a["ids_offsets"]),
+                   titles=unpack_strings(a["titles_blob"], a["titles_offsets"]),
+                   section_codes=a["section_codes"],
+                   section_names=unpack_strings(a["sections_blob"], a["sections_offsets"]),
+                   published=a["published"], alive=np.array(a["alive"], dtype=bool))

@@ -1,0 +1,79 @@
+"""The vector space: the fitted vectorizer, every article's row ``X`` and its searcher.
+
+``X.T`` and the pruned search postings belong to the searcher and are built on first use
+(``related()`` never needs them; ``similar()``, exact answers and updates do).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.records import Article
+from recommender.search.searcher import Searcher, SearchSettings
+from recommender.store.strings import pack_strings, unpack_strings
+from recommender.vectorize.vectorizer import ArticleVectorizer
+
+#: the vectorizer's learned vocabularies, stored as string arrays, not in its pickle
+_VOCABULARIES = ("vocabulary_", "tag_vocabulary_")
+
+
+class VectorSpace:
+    """What maps articles to vectors and finds the nearest rows among them."""
+
+    def __init__(self, vectorizer: ArticleVectorizer, X: sp.csr_matrix,
+                 settings: SearchSettings, *, XT: sp.csr_matrix | None = None) -> None:
+        self.vectorizer = vectorizer
+        self.X = X
+        self.searcher = Searcher(X, settings, XT=XT)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    def vectorize(self, articles: Sequence[Article]) -> sp.csr_matrix:
+        """Rows of articles outside the index, over its vocabulary."""
+        return self.vectorizer.transform(articles).astype(self.X.dtype)
+
+    def vectorize_one(self, article: Article) -> sp.csr_matrix:
+        return self.vectorizer.transform_one(article)
+
+    def appended(self, rows: sp.csr_matrix) -> VectorSpace:
+        """A new space with ``rows`` below ``X`` (its transpose built at once: an update
+        searches it right away)."""
+        X = sp.vstack([self.X, rows], format="csr")
+        return VectorSpace(self.vectorizer, X, self.searcher.settings, XT=X.T.tocsr())
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        X = self.X
+        arrays = {"matrix_data": X.data, "matrix_indices": X.indices, "matrix_indptr": X.indptr}
+        for name in _VOCABULARIES:
+            vocabulary: dict[str, int] = getattr(self.vectorizer, name)
+            blob, offsets = pack_strings(sorted(vocabulary, key=vocabulary.__getitem__))
+            arrays[f"{name}blob"], arrays[f"{name}offsets"] = blob, offsets
+        return arrays
+
+    def objects(self) -> dict[str, Any]:
+        """The vectorizer to pickle, without its vocabularies (they are arrays)."""
+        bare = copy.copy(self.vectorizer)
+        for name in _VOCABULARIES:
+            delattr(bare, name)
+        return {"vectorizer": bare}
+
+    @classmethod
+    def from_stored(cls, arrays: dict[str, np.ndarray], objects: dict[str, Any],
+                    n_features: int, settings: SearchSettings) -> VectorSpace:
+        n_rows = len(arrays["matrix_indptr"]) - 1
+        X = sp.csr_matrix(
+            (arrays["matrix_data"], arrays["matrix_indices"], arrays["matrix_indptr"]),
+            shape=(n_rows, n_features),
+        )
+        vectorizer = objects["vectorizer"]
+        for name in _VOCABULARIES:
+            terms = unpack_strings(arrays[f"{name}blob"], arrays[f"{name}offsets"])
+            setattr(vectorizer, name, dict(zip(terms, range(len(terms)), strict=True)))
+        return cls(vectorizer, X, settings)
