@@ -471,3 +471,42 @@ def test_build_rejects_a_repeated_id_while_streaming():
     arts = make_corpus(per_cluster=5, seed=2)
     with pytest.raises(CorpusError, match=f"duplicate article id '{arts[3].id}'"):
         RelatedIndex.build(iter(arts + [arts[3]]))
+
+
+@pytest.mark.parametrize("stage", ["vectorize", "merge", "rank"])
+def test_a_failing_add_leaves_the_index_as_it_was(corpus, monkeypatch, stage):
+    """add() builds new parts and swaps them in one assignment: a failure at any stage
+    leaves every part, and every answer, as it was."""
+    import recommender.index.space as space_module
+    import recommender.index.updates as updates
+
+    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=5))
+    before = {"ids": index.ids, "len": len(index), "parts": index._parts,
+              "graph": {k: np.array(v) for k, v in index.graph.to_arrays().items()},
+              "rows": index.space.X.shape[0],
+              "answers": {a.id: index.related(a.id, k=5) for a in corpus}}
+
+    def boom(*args, **kwargs):
+        raise RuntimeError(f"{stage} failed")
+
+    if stage == "vectorize":
+        monkeypatch.setattr(space_module.VectorSpace, "vectorize", boom)
+    elif stage == "merge":
+        monkeypatch.setattr(updates, "merge_into_rows", boom)
+    else:
+        monkeypatch.setattr(type(index.ranking), "order", boom)
+    new = [Article(id="new-1", title="Sécheresse et barrage", body="pluie nappe barrage",
+                   language="fr"),
+           Article(id=corpus[0].id, title="Une autre version", language="fr")]
+    with pytest.raises(RuntimeError, match=f"{stage} failed"):
+        index.add(new, replace=True)
+    monkeypatch.undo()
+    assert index._parts is before["parts"]
+    assert index.ids == before["ids"] and len(index) == before["len"]
+    assert "new-1" not in index and corpus[0].id in index
+    assert index.space.X.shape[0] == before["rows"]
+    for name, array in index.graph.to_arrays().items():
+        np.testing.assert_array_equal(array, before["graph"][name])
+    assert {a.id: index.related(a.id, k=5) for a in corpus} == before["answers"]
+    index.add(new, replace=True)  # and the same add succeeds once nothing fails
+    assert "new-1" in index and index.title(corpus[0].id) == "Une autre version"
