@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,9 +37,8 @@ class Ranking:
 
     @classmethod
     def from_config(cls, config: BuildConfig) -> Ranking:
-        """The ordering a build config describes."""
-        return cls(hub_penalty=config.hub_penalty, hub_neighbors=config.hub_neighbors,
-                   time_weight=config.time_weight, time_scale_days=config.time_scale_days)
+        """The ordering a build config describes (its fields of the same names)."""
+        return cls(**{f.name: getattr(config, f.name) for f in dataclasses.fields(cls)})
 
     @property
     def is_identity(self) -> bool:

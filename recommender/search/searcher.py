@@ -9,6 +9,7 @@ pool exactly: the build and ``similar()`` search the same postings the same way.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +35,8 @@ class SearchSettings:
 
     @classmethod
     def from_config(cls, config: Any) -> SearchSettings:
-        return cls(query_terms=config.query_terms, query_max_df=config.query_max_df,
-                   index_terms=config.index_terms, posting_limit=config.posting_limit)
+        """The search a build config describes (its fields of the same names)."""
+        return cls(**{f.name: getattr(config, f.name) for f in dataclasses.fields(cls)})
 
     @property
     def pruned(self) -> bool:
