@@ -239,3 +239,28 @@ def test_pickle_round_trip_keeps_the_fitted_state(corpus):
     assert again.vocabulary_ == vec.vocabulary_
     assert again.tag_vocabulary_ == vec.tag_vocabulary_
     assert (again.transform(corpus) != vec.transform(corpus)).nnz == 0
+
+
+@given(st.lists(st.sampled_from(["L'eau", "barrages", "sécheresse", "le", "de", "pluies",
+                                 "Aujourd'hui", "rates", "the", "mortgage", "x2", "États-Unis"]),
+                max_size=30),
+       st.sampled_from(["fr", "en"]))
+def test_self_filling_lookups_equal_plain_analysis(words, language):
+    """The counting loop's fast path (TokenIds over a GrowingVocabulary) gives the ids a
+    plain dict gives to the analyzer's terms, in first-seen order; a fixed vocabulary
+    drops unknown terms."""
+    from recommender.analysis import get_analyzer
+    from recommender.vectorize.vocabulary import GrowingVocabulary, TokenIds
+
+    analyze = get_analyzer(language)
+    text = " ".join(words)
+    vocabulary = GrowingVocabulary()
+    lookup = TokenIds(analyze, vocabulary, grow=True)
+    fast = [i for token in analyze.tokenize(text) for i in lookup[token]]
+    plain: dict[str, int] = {}
+    expected = [plain.setdefault(term, len(plain)) for term in analyze(text)]
+    assert fast == expected and dict(vocabulary) == plain and vocabulary.order == list(plain)
+    fixed = {term: i for i, term in enumerate(sorted(plain)[::2])}
+    known = TokenIds(analyze, fixed, grow=False)
+    assert [i for token in analyze.tokenize(text) for i in known[token]] == \
+        [fixed[t] for t in analyze(text) if t in fixed]

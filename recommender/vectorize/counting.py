@@ -3,8 +3,9 @@
 A worker keeps its vocabularies (and the raw tokens it has resolved) from one chunk to
 the next of the same fit, so it analyses each raw token once and reports only the terms
 it met for the first time; the parent maps them to global ids in chunk order, which
-gives the ids of a single pass. What it buys: 200k articles read and vectorized in
-19.9 s instead of 34.1 s on two jobs (6f2dd53). ``tests/test_vectorize.py`` checks that a
+gives the ids of a single pass. What it buys, with the lookups of
+:mod:`~recommender.vectorize.vocabulary`: 200k articles read and vectorized in 19.9 s
+instead of 34.1 s on two jobs (6f2dd53). ``tests/test_vectorize.py`` checks that a
 parallel fit equals a serial one, and that fits in a row do not share state.
 """
 
