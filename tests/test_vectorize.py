@@ -135,7 +135,7 @@ def test_scores_lie_in_unit_interval(docs, w, share):
 
 
 def test_parallel_fit_equals_serial(corpus, monkeypatch):
-    import recommender.vectorize.vectorizer as vectorize
+    import recommender.vectorize.counting as vectorize
 
     monkeypatch.setattr(vectorize, "_CHUNK", 7)  # several chunks on a small corpus
     serial = ArticleVectorizer().fit(corpus)
@@ -215,7 +215,7 @@ def test_fit_reads_a_generator_once(corpus):
 
 def test_parallel_fits_in_a_row_do_not_share_worker_vocabularies(corpus, monkeypatch):
     """Workers keep vocabularies between chunks of one fit, never into the next fit."""
-    import recommender.vectorize.vectorizer as vectorize
+    import recommender.vectorize.counting as vectorize
 
     monkeypatch.setattr(vectorize, "_CHUNK", 5)
     halves = [list(corpus[: len(corpus) // 2]), list(corpus[len(corpus) // 2:])]

@@ -11,18 +11,31 @@ parallel fit equals a serial one, and that fits in a row do not share state.
 
 from __future__ import annotations
 
+import array
 import itertools
 import os
 import threading
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed, effective_n_jobs
 
-from recommender.analysis import Analyzer
+from recommender.analysis import Analyzer, normalize_tags
 from recommender.records import Article
-from recommender.vectorize.vocabulary import GrowingVocabulary, TokenIds
+from recommender.vectorize.vocabulary import GrowingVocabulary, TokenIds, extend_ids
+
+#: articles per chunk when fitting on several workers
+_CHUNK = 2000
+
+
+def with_bigrams(tokens: list[str], bigrams: bool) -> list[str]:
+    """``tokens`` followed, when ``bigrams``, by each adjacent pair joined by a space."""
+    if bigrams and len(tokens) > 1:
+        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return tokens
 
 
 def chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -92,3 +105,116 @@ class Counts:
 
         return Counts(stacked("title", widths[0]), stacked("body", widths[0]),
                        stacked("tags", widths[1]))
+
+
+@dataclass(frozen=True)
+class TermCounter:
+    """Title, body and tag counts of articles, as a vectorizer analyses them."""
+
+    analyzer_for: Callable[[Article], Analyzer]
+    bigrams: bool = False
+    n_jobs: int | None = None
+
+    def count(
+        self, articles: Iterable[Article], vocabulary: dict[str, int],
+        tag_vocabulary: dict[str, int], grow: bool,
+        term_ids: dict[Analyzer, TokenIds] | None = None,
+    ) -> Counts:
+        """Title, body and tag count matrices of ``articles`` over the given vocabularies.
+
+        With ``grow`` the vocabularies are :class:`GrowingVocabulary` objects and learn new terms
+        on lookup; otherwise unknown terms are dropped. Ids are looked up with ``map``, a
+        C-level loop, so only a term new to the vocabulary costs a Python call.
+        """
+        columns = [array.array("i"), array.array("i"), array.array("i")]
+        indptr: list[list[int]] = [[0], [0], [0]]
+        if term_ids is None:  # raw token -> ids, per language; lives as long as vocabulary
+            term_ids = {}
+        for article in articles:
+            analyze = self.analyzer_for(article)
+            if self.bigrams:  # bigrams need the terms themselves
+                for f, text in enumerate((article.title, article.body)):
+                    tokens = with_bigrams(analyze(text), True)
+                    extend_ids(columns[f], tokens, vocabulary, grow)
+                    indptr[f].append(len(columns[f]))
+            else:
+                ids = term_ids.get(analyze)
+                if ids is None:
+                    ids = term_ids[analyze] = TokenIds(analyze, vocabulary, grow)
+                for f, text in enumerate((article.title, article.body)):
+                    columns[f].extend(
+                        itertools.chain.from_iterable(map(ids.__getitem__, analyze.tokenize(text))))
+                    indptr[f].append(len(columns[f]))
+            extend_ids(columns[2], normalize_tags(article.tags), tag_vocabulary, grow)
+            indptr[2].append(len(columns[2]))
+        widths = (len(vocabulary), len(vocabulary), len(tag_vocabulary))
+        mats = []
+        for f in range(3):
+            idx = np.frombuffer(columns[f], dtype=np.int32)
+            m = sp.csr_matrix(
+                (np.ones(len(idx), dtype=np.float32), idx, np.asarray(indptr[f], dtype=np.int64)),
+                shape=(len(indptr[f]) - 1, widths[f]),
+            )
+            m.sum_duplicates()  # also sorts each row's columns
+            mats.append(m)
+        return Counts(*mats)
+
+    def count_chunk(
+        self, articles: Sequence[Article], fit_id: str
+    ) -> tuple[tuple[str, int, int], list[str], list[str], Counts]:
+        """Counts of one chunk, run in a joblib worker, over that worker's vocabularies.
+
+        A worker keeps its vocabularies (and resolved raw tokens) from chunk to chunk of
+        one fit, so it analyses each raw token once; it returns the terms and tags it met
+        for the first time, which the parent maps to global ids.
+        """
+        worker, state = worker_state(fit_id)
+        counts = self.count(articles, state.vocabulary, state.tags, grow=True,
+                             term_ids=state.term_ids)
+        new_terms = state.vocabulary.order[state.reported_terms:]
+        new_tags = state.tags.order[state.reported_tags:]
+        state.reported_terms, state.reported_tags = len(state.vocabulary), len(state.tags)
+        return worker, new_terms, new_tags, counts
+
+    def count_stream(
+        self, articles: Iterable[Article], progress: Callable[[str, int, int], None] | None,
+        expected: int,
+    ) -> tuple[list[str], list[str], Counts]:
+        """Fit-time counting in one pass over ``articles``, a chunk at a time.
+
+        Only the counts are kept, never the articles, so a corpus can stream from disk.
+        On ``n_jobs`` workers each worker grows vocabularies of its own, whose new terms
+        are given global ids in chunk order: the order a single pass gives. Returns the terms
+        and tags in first-seen order, and the counts over them.
+        """
+        vocabulary, tag_vocabulary = GrowingVocabulary(), GrowingVocabulary()
+        term_ids: dict[Analyzer, TokenIds] = {}
+        pieces = chunks(articles, _CHUNK)
+        parts: list[Counts] = []
+        done = 0
+        if effective_n_jobs(self.n_jobs) == 1:
+            for chunk in pieces:
+                parts.append(self.count(chunk, vocabulary, tag_vocabulary, grow=True,
+                                         term_ids=term_ids))
+                done += len(chunk)
+                if progress is not None:
+                    progress("vectorize", done, max(expected, done))
+        else:
+            fit_id = uuid.uuid4().hex
+            results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                delayed(self.count_chunk)(c, fit_id) for c in pieces)
+            # each worker's own term and tag ids -> global ids, extended as it reports
+            term_maps: dict[tuple[str, int, int], np.ndarray] = {}
+            tag_maps: dict[tuple[str, int, int], np.ndarray] = {}
+            empty = np.zeros(0, dtype=np.int32)
+            for worker, terms, tags, counts in results:
+                ids = np.fromiter(map(vocabulary.__getitem__, terms), np.int32, len(terms))
+                tag_ids = np.fromiter(map(tag_vocabulary.__getitem__, tags), np.int32, len(tags))
+                term_maps[worker] = np.concatenate([term_maps.get(worker, empty), ids])
+                tag_maps[worker] = np.concatenate([tag_maps.get(worker, empty), tag_ids])
+                parts.append(counts.renumbered(term_maps[worker], tag_maps[worker]))
+                done += counts.title.shape[0]
+                if progress is not None:
+                    progress("vectorize", done, max(expected, done))
+        widths = (len(vocabulary), len(tag_vocabulary))
+        return list(vocabulary), list(tag_vocabulary), Counts.stack(parts, widths)

@@ -12,31 +12,25 @@ exactly, with ``w_tags = tag_weight``, ``w_title = title_match_weight`` and
 
 from __future__ import annotations
 
-import array
-import itertools
 import operator
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from recommender.analysis import Analyzer, detect_language, get_analyzer, normalize_tags
 from recommender.config.build import BuildConfig
 from recommender.records import Article
-from recommender.vectorize.counting import Counts, chunks, worker_state
-from recommender.vectorize.vocabulary import GrowingVocabulary, TokenIds, extend_ids, known_ids
-from recommender.vectorize.weighting import select_columns, unit, weighted_unit_rows
+from recommender.vectorize.counting import TermCounter, with_bigrams
+from recommender.vectorize.vocabulary import known_ids
+from recommender.vectorize.weighting import select_columns, weight_rows, weighted_unit_rows
 
 #: defaults live in BuildConfig only
 _DEFAULTS = BuildConfig()
 TAG_PREFIX = "tag:"
-#: articles per chunk when fitting on several workers
-_CHUNK = 2000
 TITLE_PREFIX = "title:"
 
 
@@ -107,116 +101,9 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         return get_analyzer(self.article_language(article), stem=self.stem,
                             stop_words=self.stop_words)
 
-    def _terms(self, text: str, analyze: Callable[[str], list[str]]) -> list[str]:
-        tokens = analyze(text)
-        if self.bigrams and len(tokens) > 1:
-            tokens = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-        return tokens
-
-    # -- counting -------------------------------------------------------------------------
-    def _count(
-        self, articles: Iterable[Article], vocabulary: dict[str, int],
-        tag_vocabulary: dict[str, int], grow: bool,
-        term_ids: dict[Analyzer, TokenIds] | None = None,
-    ) -> Counts:
-        """Title, body and tag count matrices of ``articles`` over the given vocabularies.
-
-        With ``grow`` the vocabularies are :class:`GrowingVocabulary` objects and learn new terms
-        on lookup; otherwise unknown terms are dropped. Ids are looked up with ``map``, a
-        C-level loop, so only a term new to the vocabulary costs a Python call.
-        """
-        columns = [array.array("i"), array.array("i"), array.array("i")]
-        indptr: list[list[int]] = [[0], [0], [0]]
-        if term_ids is None:  # raw token -> ids, per language; lives as long as vocabulary
-            term_ids = {}
-        for article in articles:
-            analyze = self._analyzer_for(article)
-            if self.bigrams:  # bigrams need the terms themselves
-                for f, text in enumerate((article.title, article.body)):
-                    tokens = self._terms(text, analyze)
-                    extend_ids(columns[f], tokens, vocabulary, grow)
-                    indptr[f].append(len(columns[f]))
-            else:
-                ids = term_ids.get(analyze)
-                if ids is None:
-                    ids = term_ids[analyze] = TokenIds(analyze, vocabulary, grow)
-                for f, text in enumerate((article.title, article.body)):
-                    columns[f].extend(
-                        itertools.chain.from_iterable(map(ids.__getitem__, analyze.tokenize(text))))
-                    indptr[f].append(len(columns[f]))
-            extend_ids(columns[2], normalize_tags(article.tags), tag_vocabulary, grow)
-            indptr[2].append(len(columns[2]))
-        widths = (len(vocabulary), len(vocabulary), len(tag_vocabulary))
-        mats = []
-        for f in range(3):
-            idx = np.frombuffer(columns[f], dtype=np.int32)
-            m = sp.csr_matrix(
-                (np.ones(len(idx), dtype=np.float32), idx, np.asarray(indptr[f], dtype=np.int64)),
-                shape=(len(indptr[f]) - 1, widths[f]),
-            )
-            m.sum_duplicates()  # also sorts each row's columns
-            mats.append(m)
-        return Counts(*mats)
-
-    def _count_chunk(
-        self, articles: Sequence[Article], fit_id: str
-    ) -> tuple[tuple[str, int, int], list[str], list[str], Counts]:
-        """Counts of one chunk, run in a joblib worker, over that worker's vocabularies.
-
-        A worker keeps its vocabularies (and resolved raw tokens) from chunk to chunk of
-        one fit, so it analyses each raw token once; it returns the terms and tags it met
-        for the first time, which the parent maps to global ids.
-        """
-        worker, state = worker_state(fit_id)
-        counts = self._count(articles, state.vocabulary, state.tags, grow=True,
-                             term_ids=state.term_ids)
-        new_terms = state.vocabulary.order[state.reported_terms:]
-        new_tags = state.tags.order[state.reported_tags:]
-        state.reported_terms, state.reported_tags = len(state.vocabulary), len(state.tags)
-        return worker, new_terms, new_tags, counts
-
-    def _count_stream(
-        self, articles: Iterable[Article], progress: Callable[[str, int, int], None] | None,
-        expected: int,
-    ) -> tuple[list[str], list[str], Counts]:
-        """Fit-time counting in one pass over ``articles``, a chunk at a time.
-
-        Only the counts are kept, never the articles, so a corpus can stream from disk.
-        On ``n_jobs`` workers each worker grows vocabularies of its own, whose new terms
-        are given global ids in chunk order: the order a single pass gives. Returns the terms
-        and tags in first-seen order, and the counts over them.
-        """
-        vocabulary, tag_vocabulary = GrowingVocabulary(), GrowingVocabulary()
-        term_ids: dict[Analyzer, TokenIds] = {}
-        pieces = chunks(articles, _CHUNK)
-        parts: list[Counts] = []
-        done = 0
-        if effective_n_jobs(self.n_jobs) == 1:
-            for chunk in pieces:
-                parts.append(self._count(chunk, vocabulary, tag_vocabulary, grow=True,
-                                         term_ids=term_ids))
-                done += len(chunk)
-                if progress is not None:
-                    progress("vectorize", done, max(expected, done))
-        else:
-            fit_id = uuid.uuid4().hex
-            results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-                delayed(self._count_chunk)(c, fit_id) for c in pieces)
-            # each worker's own term and tag ids -> global ids, extended as it reports
-            term_maps: dict[tuple[str, int, int], np.ndarray] = {}
-            tag_maps: dict[tuple[str, int, int], np.ndarray] = {}
-            empty = np.zeros(0, dtype=np.int32)
-            for worker, terms, tags, counts in results:
-                ids = np.fromiter(map(vocabulary.__getitem__, terms), np.int32, len(terms))
-                tag_ids = np.fromiter(map(tag_vocabulary.__getitem__, tags), np.int32, len(tags))
-                term_maps[worker] = np.concatenate([term_maps.get(worker, empty), ids])
-                tag_maps[worker] = np.concatenate([tag_maps.get(worker, empty), tag_ids])
-                parts.append(counts.renumbered(term_maps[worker], tag_maps[worker]))
-                done += counts.title.shape[0]
-                if progress is not None:
-                    progress("vectorize", done, max(expected, done))
-        widths = (len(vocabulary), len(tag_vocabulary))
-        return list(vocabulary), list(tag_vocabulary), Counts.stack(parts, widths)
+    def _counter(self) -> TermCounter:
+        """Counts terms and tags as this vectorizer analyses them."""
+        return TermCounter(self._analyzer_for, bool(self.bigrams), self.n_jobs)
 
     def _limits(self, n_docs: int) -> tuple[float, float]:
         def as_count(v: int | float) -> float:
@@ -243,7 +130,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         articles are analysed; ``total`` comes from ``len(X)`` or ``X.__length_hint__``.
         """
         expected = operator.length_hint(X, 0)
-        terms, tags, counts = self._count_stream(X, progress, expected)
+        terms, tags, counts = self._counter().count_stream(X, progress, expected)
         n = counts.title.shape[0]
         if n == 0:
             raise ValueError("expected at least 1 article to fit, got 0")
@@ -289,40 +176,36 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
     def transform(self, X: Iterable[Article]) -> sp.csr_matrix:
         """Rows of unseen articles; words and tags outside the fitted vocabulary are ignored."""
         check_is_fitted(self, "vocabulary_")
-        counts = self._count(X, self.vocabulary_, self.tag_vocabulary_, grow=False)
+        counts = self._counter().count(X, self.vocabulary_, self.tag_vocabulary_, grow=False)
         return self._assemble(counts.title, counts.body, counts.tags)
 
     def transform_one(self, article: Article) -> sp.csr_matrix:
         """The row of one article, as :meth:`transform` gives it, without its matrix overhead.
 
-        A draft query is one article: building it from small numpy arrays instead of
-        scipy products keeps ``similar()`` fast.
+        A draft query is one article: its counts come from small numpy arrays instead of
+        scipy matrices, and each block is weighted by the same :func:`weight_rows` as
+        :meth:`transform`, which keeps ``similar()`` fast.
         """
         check_is_fitted(self, "vocabulary_")
         analyze = self._analyzer_for(article)
-        title_tokens = self._terms(article.title, analyze)
-        body_tokens = self._terms(article.body, analyze)
-        title_ids = known_ids(self.vocabulary_, title_tokens)
-        body_ids = known_ids(self.vocabulary_, body_tokens)
-        tag_ids = known_ids(self.tag_vocabulary_, normalize_tags(article.tags))
-        weights = self.block_weights()
-        v = len(self.vocabulary_)
-        text_cols, title_counts = np.unique(title_ids, return_counts=True)
+        title_ids = known_ids(self.vocabulary_, with_bigrams(analyze(article.title), self.bigrams))
+        body_ids = known_ids(self.vocabulary_, with_bigrams(analyze(article.body), self.bigrams))
+        tag_cols = np.unique(known_ids(self.tag_vocabulary_, normalize_tags(article.tags)))
+        title_cols, title_counts = np.unique(title_ids, return_counts=True)
         body_cols, body_counts = np.unique(body_ids, return_counts=True)
-        cols = np.union1d(text_cols, body_cols)
-        tf = np.zeros(len(cols))
-        tf[np.searchsorted(cols, text_cols)] += float(self.title_weight) * title_counts
+        # title_weight * title + body, in float32 as the matrices of transform() hold it
+        cols = np.union1d(title_cols, body_cols)
+        tf = np.zeros(len(cols), dtype=np.float32)
+        tf[np.searchsorted(cols, title_cols)] += np.float32(self.title_weight) * title_counts
         tf[np.searchsorted(cols, body_cols)] += body_counts
         cols, tf = cols[tf > 0], tf[tf > 0]
-        title_tf = title_counts.astype(np.float64)
-        if self.sublinear_tf:
-            tf = 1.0 + np.log(tf)
-            title_tf = 1.0 + np.log(title_tf)
+        weights, log, v = self.block_weights(), bool(self.sublinear_tf), len(self.vocabulary_)
         blocks = [
-            (cols, unit(tf * self.idf_[cols]) * np.sqrt(weights["text"])),
-            (text_cols + v, unit(title_tf * self.idf_[text_cols]) * np.sqrt(weights["title"])),
-            (np.unique(tag_ids) + 2 * v,
-             unit(self.tag_idf_[np.unique(tag_ids)]) * np.sqrt(weights["tags"])),
+            (cols, weight_rows(tf, cols, self.idf_, weights["text"], log)),
+            (title_cols + v, weight_rows(title_counts.astype(np.float32), title_cols, self.idf_,
+                                         weights["title"], log)),
+            (tag_cols + 2 * v, weight_rows(np.ones(len(tag_cols), dtype=np.float32), tag_cols,
+                                           self.tag_idf_, weights["tags"], False)),
         ]
         indices = np.concatenate([b[0] for b in blocks]).astype(np.int32)
         data: np.ndarray = np.concatenate([b[1] for b in blocks]).astype(self.dtype)
@@ -347,8 +230,9 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         """The three blocks from raw counts: weighted, L2-normalised, scaled, side by side.
 
         Term frequency is ``title_weight * title + body`` (then ``1 + log`` if sublinear);
-        each block is weighted in float64 a slice of rows at a time, as
-        :meth:`transform_one` computes a draft's row, without a float64 copy of the matrix.
+        each block is weighted in float64 a slice of rows at a time by :func:`weight_rows`
+        (as :meth:`transform_one` weights a draft's row), without a float64 copy of the
+        matrix.
         """
         weights = self.block_weights()
         tf = (title * np.float32(self.title_weight) + body).tocsr()
