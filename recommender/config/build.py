@@ -7,12 +7,15 @@ manifest, and loadable from a TOML file whose keys are its field names.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import tomllib
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from recommender.config.values import coerce
 from recommender.errors import ConfigError
 
 
@@ -178,63 +181,19 @@ class BuildConfig:
         return "\n".join(lines) + "\n"
 
 
-_OPTIONAL = {"language", "max_features", "query_terms"}
-_TYPES: dict[str, tuple[type, ...]] = {
-    "language": (str,),
-    "title_weight": (float,),
-    "tag_weight": (float,),
-    "title_match_weight": (float,),
-    "sublinear_tf": (bool,),
-    "min_df": (int, float),
-    "max_df": (int, float),
-    "max_features": (int,),
-    "bigrams": (bool,),
-    "stem": (bool,),
-    "stop_words": (bool,),
-    "n_neighbors": (int,),
-    "hub_penalty": (float,),
-    "hub_neighbors": (int,),
-    "time_weight": (float,),
-    "time_scale_days": (float,),
-    "same_section": (bool,),
-    "block_mib": (int,),
-    "query_terms": (int,),
-    "query_max_df": (float,),
-    "posting_limit": (int,),
-    "index_terms": (int,),
-}
+@functools.cache
+def field_types() -> dict[str, Any]:
+    """Each field's annotation, evaluated (``{"max_features": int | None, ...}``)."""
+    return typing.get_type_hints(BuildConfig)
 
 
 def coerce_value(name: str, value: Any, source: str = "config") -> Any:
-    """Convert one setting to its field's type (strings from the environment or the CLI,
-    ints where floats are meant), without the cross-field checks of the constructor."""
-    if value is None or (isinstance(value, str) and value.lower() in {"none", "null", ""}):
-        if name in _OPTIONAL:
-            return None
-        raise ConfigError(f"{source}: setting {name} cannot be empty")
-    kinds = _TYPES[name]
-    if bool in kinds:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false",
-                                                        "no", "off"}:
-            return value.lower() in {"1", "true", "yes", "on"}
-        raise ConfigError(f"{source}: expected true or false for {name}, got {value!r}")
-    if kinds == (str,):
-        if isinstance(value, str):
-            return value
-        raise ConfigError(f"{source}: expected text for {name}, got {value!r}")
-    if isinstance(value, str):
-        try:
-            value = int(value) if value.strip().lstrip("-").isdigit() else float(value)
-        except ValueError:
-            raise ConfigError(f"{source}: expected a number for {name}, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{source}: expected a number for {name}, got {value!r}")
-    if kinds == (float,):
-        return float(value)
-    if kinds == (int,):
-        if isinstance(value, float) and not value.is_integer():
-            raise ConfigError(f"{source}: expected a whole number for {name}, got {value!r}")
-        return int(value)
-    return value
+    """Convert one setting to the type its annotation declares (strings from the
+    environment or the CLI, ints where floats are meant), without the cross-field checks
+    of the constructor. See :func:`recommender.config.values.coerce`."""
+    try:
+        annotation = field_types()[name]
+    except KeyError:
+        raise ConfigError(f"{source}: unknown setting {name!r}; valid settings are "
+                          f"{', '.join(field_types())}") from None
+    return coerce(name, value, annotation, source)
