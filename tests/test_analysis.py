@@ -271,7 +271,10 @@ def test_register_language_rejects_bad_input(scratch_language) -> None:
         scratch_language("de", frozenset(), "german", frozenset({"'"}))
     with pytest.raises(ConfigTypeError, match="language must be a str"):
         scratch_language(None, frozenset(), None)
-    assert "el" not in available_languages() and "de" not in available_languages()
+    with pytest.raises(ConfigError, match="'Auto' is reserved: the language setting 'auto' "
+                                          "detects"):
+        scratch_language("Auto", frozenset(), None)
+    assert not {"el", "de", "auto"} & set(available_languages())
 
 
 def test_get_analyzer_is_shared_per_parameters() -> None:

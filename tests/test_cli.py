@@ -199,6 +199,44 @@ def test_named_options_reach_the_config(corpus_file: Path, tmp_path: Path) -> No
     assert (config["same_section"], config["language"]) == (True, "fr")
 
 
+@pytest.mark.parametrize(("args", "env", "expected"), [
+    (["--language", "auto"], None, None),
+    (["--set", "language=none"], None, "none"),
+    ([], {"RECOMMENDER_LANGUAGE": "none"}, "none"),
+    ([], {"RECOMMENDER_LANGUAGE": "auto"}, None),
+])
+def test_language_auto_detects_and_none_is_the_neutral_analyzer(
+    corpus_file: Path, tmp_path: Path, args: list[str], env: dict[str, str | None] | None,
+    expected: str | None,
+) -> None:
+    result = run("build", corpus_file, "-o", tmp_path / "idx", "--json", *args, env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["config"]["language"] == expected
+    stored = RelatedIndex.load(tmp_path / "idx").config.language
+    assert stored == expected
+
+
+@pytest.mark.parametrize("args", [["--language", "xx"], ["--set", "language=xx"]])
+def test_unknown_language_option_exits_1_with_one_line(
+    corpus_file: Path, tmp_path: Path, args: list[str]
+) -> None:
+    result = run("build", corpus_file, "-o", tmp_path / "idx", *args)
+    assert_one_line_error(result, "command line", "language='xx'", "registered: en, fr, none",
+                          "'auto' detects")
+    assert not (tmp_path / "idx").exists()
+
+
+def test_unknown_article_language_exits_1_with_one_line(tmp_path: Path) -> None:
+    corpus = tmp_path / "de.jsonl"
+    corpus.write_text('{"id": "fr-1", "title": "Le barrage", "language": "fr"}\n'
+                      '{"id": "de-1", "title": "Der Botschafter", "language": "xx"}\n',
+                      encoding="utf-8")
+    result = run("build", corpus, "-o", tmp_path / "idx")
+    assert_one_line_error(result, "article 'de-1'", "unknown language 'xx'",
+                          "available: en, fr, none")
+    assert not (tmp_path / "idx").exists()
+
+
 def test_unknown_environment_setting_is_warned_about(corpus_file: Path, tmp_path: Path) -> None:
     result = run("build", corpus_file, "-o", tmp_path / "idx", "-q",
                  env={"RECOMMENDER_TAG_WEIGTH": "0.9"})

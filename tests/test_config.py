@@ -42,7 +42,7 @@ def test_coercion_follows_the_annotation(field: str) -> None:
                                               "got 'maybe'"):
             coerce_value(field, "maybe", "env")
     elif kinds == {str}:
-        assert coerce_value(field, "fr") == "fr"
+        assert coerce_value(field, "none") == "none"  # text is taken as it is
         with pytest.raises(ConfigError, match=f"toml: expected text for {field}, got 3"):
             coerce_value(field, 3, "toml")
     elif kinds == {float}:
@@ -65,16 +65,16 @@ def test_coercion_follows_the_annotation(field: str) -> None:
             with pytest.raises(ConfigError, match=f"env: expected a number for {field}, "
                                                   f"got {bad!r}"):
                 coerce_value(field, bad, "env")
-    if optional:
+    if optional and str not in kinds:
         assert coerce_value(field, "none") is None and coerce_value(field, "NULL") is None
-    else:
+    elif str not in kinds:
         with pytest.raises(ConfigError, match=f"setting {field} cannot be empty"):
             coerce_value(field, "none")
 
 
 @pytest.mark.parametrize("field", FIELDS)
 def test_from_dict_reads_back_to_dict_and_text(field: str) -> None:
-    config = BuildConfig(language="fr", max_features=10, query_terms=5)
+    config = BuildConfig(language="none", max_features=10, query_terms=5)
     assert BuildConfig.from_dict(config.to_dict()) == config
     value = config.to_dict()[field]
     text = str(value).lower() if isinstance(value, bool) else str(value)

@@ -17,6 +17,7 @@ from recommender.analysis._unicode import fold_accents, normalize_text
 from recommender.errors import ConfigError, ConfigTypeError, UnknownLanguageError
 
 __all__ = [
+    "AUTO",
     "LanguageSpec",
     "available_languages",
     "get_language",
@@ -27,6 +28,8 @@ __all__ = [
     "stemmer_algorithms",
 ]
 
+#: the ``language`` setting that asks for detection per article (like None); never a code
+AUTO = "auto"
 # French elided articles and conjunctions (the set Lucene's French analyzer uses).
 FRENCH_ELISIONS = frozenset(
     {"l", "d", "qu", "j", "n", "s", "c", "m", "t", "jusqu", "lorsqu", "puisqu", "quoiqu"}
@@ -139,6 +142,9 @@ def register_language(
         raise ConfigError(
             f"language code must be a bare code such as 'de', got {code!r} (drop the region)"
         )
+    if canonical == AUTO:
+        raise ConfigError(f"language code {code!r} is reserved: the language setting 'auto' "
+                          "detects each article's language; choose another code")
     if stemmer_name is not None and stemmer_name not in stemmer_algorithms():
         raise ConfigError(
             f"unknown Snowball stemmer {stemmer_name!r}; choose one of "

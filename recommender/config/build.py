@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from recommender.analysis.languages import AUTO, available_languages, get_language
 from recommender.config.values import coerce
-from recommender.errors import ConfigError
+from recommender.errors import ConfigError, UnknownLanguageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,9 @@ class BuildConfig:
     ``w_text = 1 - title_match_weight - tag_weight``, so every score lies in [0, 1].
     """
 
-    #: language of articles whose ``language`` field is empty; None detects it per article.
+    #: language of articles whose ``language`` field is empty: a registered code ("fr"),
+    #: "none" for no stemming or stop words, or None (or "auto", stored as None) to detect
+    #: it per article. The same from Python, TOML, the environment and the command line.
     language: str | None = None
     #: how many times a title word counts against a body word.
     title_weight: float = 1.0
@@ -82,6 +85,7 @@ class BuildConfig:
     index_terms: int = 60
 
     def __post_init__(self) -> None:
+        self._check_language()
         if not 0.0 <= self.tag_weight <= 1.0:
             raise ConfigError(f"expected 0 <= tag_weight <= 1, got tag_weight={self.tag_weight}")
         if not 0.0 <= self.title_match_weight <= 1.0 - self.tag_weight + 1e-9:
@@ -126,6 +130,27 @@ class BuildConfig:
             raise ConfigError(f"expected index_terms >= 0 (0: every term), got {self.index_terms}")
         if self.max_features is not None and self.max_features < 1:
             raise ConfigError(f"expected max_features >= 1 or None, got {self.max_features}")
+
+    def _check_language(self) -> None:
+        """Store "auto" as None (one spelling of "detect"); reject unregistered codes now,
+        not at the first article that uses the default."""
+        language = self.language
+        if language is None:
+            return
+        if not isinstance(language, str):
+            raise ConfigError(f"expected text or None for language, got {language!r}")
+        if language.strip().casefold() == AUTO:
+            object.__setattr__(self, "language", None)  # frozen: only the constructor may
+            return
+        try:
+            get_language(language)
+        except UnknownLanguageError:
+            raise ConfigError(
+                f"expected a registered language, 'auto' or None for language, got "
+                f"language={language!r}; registered: {', '.join(available_languages())} "
+                "('auto' detects each article's language, 'none' analyses without stemming "
+                "or stop words; register_language() adds a language)"
+            ) from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, ready for JSON or TOML."""

@@ -17,7 +17,7 @@ __all__ = ["coerce", "member_types"]
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-#: text meaning "no value" for an optional field
+#: text meaning "no value" for an optional field that does not hold text
 _EMPTY = frozenset({"none", "null", ""})
 _SCALARS = (bool, int, float, str)
 
@@ -39,17 +39,20 @@ def coerce(name: str, value: Any, annotation: Any, source: str = "config") -> An
     ``source`` and ``name`` when it cannot be.
 
     Text is parsed (``"0.2"``, ``"yes"``), ints are accepted where floats are meant, and
-    ``"none"``/``"null"``/``""`` mean None for an optional field.
+    ``"none"``/``"null"``/``""`` mean None for an optional field. A text field takes any
+    non-empty string as it is (``"none"`` may be one of its values); only ``""`` is None.
     """
     kinds, optional = member_types(annotation)
-    empty = value is None or (isinstance(value, str) and value.lower() in _EMPTY)
+    text_field = str in kinds
+    empty = value is None or (isinstance(value, str) and (
+        value == "" if text_field else value.lower() in _EMPTY))
     if empty:
         if optional:
             return None
         raise ConfigError(f"{source}: setting {name} cannot be empty")
     if bool in kinds:
         return _boolean(name, value, source)
-    if str in kinds:
+    if text_field:
         if isinstance(value, str):
             return value
         raise ConfigError(f"{source}: expected text for {name}, got {value!r}")
