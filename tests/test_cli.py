@@ -580,6 +580,21 @@ def test_model_card_lists_every_setting() -> None:
     assert "## Evaluation" in card and "not evaluated yet" in card
 
 
+@pytest.mark.parametrize(("tag", "title", "shown"), [
+    (0.1, 0.2, "weight 0.70), title similarity (TF-IDF of the titles alone, weight 0.20) "
+               "and tag overlap (weight 0.10)"),
+    (0.25, 0.0, "weight 0.75), title similarity (TF-IDF of the titles alone, weight 0.00) "
+                "and tag overlap (weight 0.25)"),
+    (0.3, 0.7, "weight 0.00), title similarity (TF-IDF of the titles alone, weight 0.70) "
+               "and tag overlap (weight 0.30)"),
+])
+def test_model_card_states_the_three_score_weights(tag: float, title: float, shown: str) -> None:
+    config = BuildConfig(tag_weight=tag, title_match_weight=title)
+    assert config.text_weight == pytest.approx(1 - tag - title, abs=1e-9)
+    card = render_model_card(corpus=[], counts={}, config=config, seconds={}, version="9.9")
+    assert "text similarity (TF-IDF of title and body, " + shown in " ".join(card.split())
+
+
 def test_format_table_fits_the_width() -> None:
     lines = format_table(("n", "title"), [(1, "word " * 40), (22, "short")], align="rl",
                          stretch=1, width=30)

@@ -152,6 +152,12 @@ class BuildConfig:
                 "or stop words; register_language() adds a language)"
             ) from None
 
+    @property
+    def text_weight(self) -> float:
+        """Share of the score given to the cosine of title + body: what the tag and title
+        shares leave (``1 - title_match_weight - tag_weight``, never below 0)."""
+        return max(0.0, 1.0 - self.title_match_weight - self.tag_weight)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain values, ready for JSON or TOML."""
         return dataclasses.asdict(self)
