@@ -34,5 +34,14 @@ class ConfigError(RecommenderError, ValueError):
     """A configuration value or file that cannot be used."""
 
 
+class ConfigTypeError(ConfigError, TypeError):
+    """A setting of the wrong kind (a str where a set of words is meant); ``except
+    TypeError`` still catches it."""
+
+
+class UnknownLanguageError(ConfigError):
+    """A language code that no analyzer is registered for (``register_language`` adds one)."""
+
+
 class ClusterError(RecommenderError, ConnectionError):
     """A Dask cluster that cannot run the build: unreachable, no workers, or not installed."""

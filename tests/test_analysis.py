@@ -23,6 +23,13 @@ from recommender.analysis import (
     register_language,
 )
 from recommender.analysis import languages as languages_module
+from recommender.errors import (
+    ConfigError,
+    ConfigTypeError,
+    IndexFormatError,
+    RecommenderError,
+    UnknownLanguageError,
+)
 
 # Sentences copied from the seed article (Bladi.net, 26 September 2020).
 SEED_1 = (
@@ -222,10 +229,20 @@ def test_available_languages() -> None:
 
 
 def test_unknown_language_names_it_and_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown language 'xx'; available: .*en, fr"):
+    with pytest.raises(UnknownLanguageError, match=r"unknown language 'xx'; available: .*en, fr"):
         Analyzer("xx")
-    with pytest.raises(ValueError, match="unknown language 'klingon'"):
+    with pytest.raises(ValueError, match="unknown language 'klingon'"):  # still a ValueError
         get_analyzer("klingon")
+    with pytest.raises(ConfigError, match=r"'De-AT'.*register_language\(\) to add one"):
+        languages_module.get_language("De-AT")  # the value as given, and the remedy
+    with pytest.raises(ConfigTypeError, match="language must be a str such as 'fr', got 3"):
+        get_analyzer(3)  # type: ignore[arg-type]
+
+
+def test_language_errors_are_recommender_errors() -> None:
+    for error in (UnknownLanguageError, ConfigTypeError):
+        assert issubclass(error, RecommenderError) and issubclass(error, ConfigError)
+    assert issubclass(ConfigTypeError, TypeError)  # `except TypeError` keeps working
 
 
 def test_region_subtags_and_case_are_ignored() -> None:
@@ -244,12 +261,20 @@ def test_register_language_makes_a_language_pluggable(scratch_language) -> None:
 
 
 def test_register_language_rejects_bad_input(scratch_language) -> None:
-    with pytest.raises(ValueError, match="unknown Snowball stemmer 'elvish'"):
+    with pytest.raises(ConfigError, match="unknown Snowball stemmer 'elvish'; choose one of"):
         scratch_language("el", frozenset(), "elvish")
-    with pytest.raises(ValueError, match="bare code such as 'de', got 'de-AT'"):
+    with pytest.raises(ConfigError, match="bare code such as 'de', got 'de-AT'"):
         scratch_language("de-AT", frozenset(), "german")
-    with pytest.raises(TypeError, match="not a str"):
+    with pytest.raises(ConfigTypeError, match="not a str"):
         scratch_language("de", "der die das", "german")
+    with pytest.raises(ConfigError, match="empty elision or clitic \"'\""):
+        scratch_language("de", frozenset(), "german", frozenset({"'"}))
+    with pytest.raises(ConfigTypeError, match="language must be a str"):
+        scratch_language(None, frozenset(), None)
+    with pytest.raises(ConfigError, match="'Auto' is reserved: the language setting 'auto' "
+                                          "detects"):
+        scratch_language("Auto", frozenset(), None)
+    assert not {"el", "de", "auto"} & set(available_languages())
 
 
 def test_get_analyzer_is_shared_per_parameters() -> None:
@@ -290,6 +315,12 @@ def test_pickle_and_joblib_round_trip(tmp_path, language: str) -> None:
         assert clone(SEED_1 + " " + EN_1) == before
     # The token cache is rebuilt after loading, never stored in the index.
     assert len(pickle.dumps(analyzer)) == len(pickle.dumps(Analyzer(language)))
+
+
+def test_analyzer_state_of_another_release_is_an_index_format_error() -> None:
+    state = {**Analyzer("fr").__getstate__(), "version": 99}
+    with pytest.raises(IndexFormatError, match="state version 99 .*rebuild the index"):
+        Analyzer.__new__(Analyzer).__setstate__(state)
 
 
 def test_pickled_analyzer_keeps_its_spec(scratch_language) -> None:
@@ -409,7 +440,7 @@ def test_detect_language_falls_back_on_short_or_signal_free_text(text: str) -> N
 def test_detect_language_candidates() -> None:
     assert detect_language(SEED_1, candidates=("en",), default="none") == "none"
     assert detect_language(EN_1, candidates=("fr", "en")) == "en"
-    with pytest.raises(ValueError, match="unknown language 'xx'"):
+    with pytest.raises(UnknownLanguageError, match="unknown language 'xx'"):
         detect_language(SEED_1, candidates=("fr", "xx"))
 
 

@@ -199,6 +199,44 @@ def test_named_options_reach_the_config(corpus_file: Path, tmp_path: Path) -> No
     assert (config["same_section"], config["language"]) == (True, "fr")
 
 
+@pytest.mark.parametrize(("args", "env", "expected"), [
+    (["--language", "auto"], None, None),
+    (["--set", "language=none"], None, "none"),
+    ([], {"RECOMMENDER_LANGUAGE": "none"}, "none"),
+    ([], {"RECOMMENDER_LANGUAGE": "auto"}, None),
+])
+def test_language_auto_detects_and_none_is_the_neutral_analyzer(
+    corpus_file: Path, tmp_path: Path, args: list[str], env: dict[str, str | None] | None,
+    expected: str | None,
+) -> None:
+    result = run("build", corpus_file, "-o", tmp_path / "idx", "--json", *args, env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["config"]["language"] == expected
+    stored = RelatedIndex.load(tmp_path / "idx").config.language
+    assert stored == expected
+
+
+@pytest.mark.parametrize("args", [["--language", "xx"], ["--set", "language=xx"]])
+def test_unknown_language_option_exits_1_with_one_line(
+    corpus_file: Path, tmp_path: Path, args: list[str]
+) -> None:
+    result = run("build", corpus_file, "-o", tmp_path / "idx", *args)
+    assert_one_line_error(result, "command line", "language='xx'", "registered: en, fr, none",
+                          "'auto' detects")
+    assert not (tmp_path / "idx").exists()
+
+
+def test_unknown_article_language_exits_1_with_one_line(tmp_path: Path) -> None:
+    corpus = tmp_path / "de.jsonl"
+    corpus.write_text('{"id": "fr-1", "title": "Le barrage", "language": "fr"}\n'
+                      '{"id": "de-1", "title": "Der Botschafter", "language": "xx"}\n',
+                      encoding="utf-8")
+    result = run("build", corpus, "-o", tmp_path / "idx")
+    assert_one_line_error(result, "article 'de-1'", "unknown language 'xx'",
+                          "available: en, fr, none")
+    assert not (tmp_path / "idx").exists()
+
+
 def test_unknown_environment_setting_is_warned_about(corpus_file: Path, tmp_path: Path) -> None:
     result = run("build", corpus_file, "-o", tmp_path / "idx", "-q",
                  env={"RECOMMENDER_TAG_WEIGTH": "0.9"})
@@ -540,6 +578,21 @@ def test_model_card_lists_every_setting() -> None:
         assert str(value).lower() in card
     assert "| total | 0.75 |" in card and "recommender 9.9" in card
     assert "## Evaluation" in card and "not evaluated yet" in card
+
+
+@pytest.mark.parametrize(("tag", "title", "shown"), [
+    (0.1, 0.2, "weight 0.70), title similarity (TF-IDF of the titles alone, weight 0.20) "
+               "and tag overlap (weight 0.10)"),
+    (0.25, 0.0, "weight 0.75), title similarity (TF-IDF of the titles alone, weight 0.00) "
+                "and tag overlap (weight 0.25)"),
+    (0.3, 0.7, "weight 0.00), title similarity (TF-IDF of the titles alone, weight 0.70) "
+               "and tag overlap (weight 0.30)"),
+])
+def test_model_card_states_the_three_score_weights(tag: float, title: float, shown: str) -> None:
+    config = BuildConfig(tag_weight=tag, title_match_weight=title)
+    assert config.text_weight == pytest.approx(1 - tag - title, abs=1e-9)
+    card = render_model_card(corpus=[], counts={}, config=config, seconds={}, version="9.9")
+    assert "text similarity (TF-IDF of title and body, " + shown in " ".join(card.split())
 
 
 def test_format_table_fits_the_width() -> None:

@@ -325,7 +325,8 @@ def test_sweep_rejects_unknown_fields_and_empty_values():
 def test_parse_sweep_option_coerces_like_the_config():
     assert parse_sweep_option("tag-weight=0, 0.5,1") == ("tag_weight", [0.0, 0.5, 1.0])
     assert parse_sweep_option("min_df=1,0.01") == ("min_df", [1, 0.01])
-    assert parse_sweep_option("language=none,fr") == ("language", [None, "fr"])
+    # "none" is the language-neutral analyzer, as from Python; "auto" (None) detects
+    assert parse_sweep_option("language=none,fr") == ("language", ["none", "fr"])
     with pytest.raises(ConfigError, match=r"--sweep 'bigrams=maybe'.*true or false"):
         parse_sweep_option("bigrams=maybe")
     with pytest.raises(ConfigError, match=r"--sweep 'n_neighbors=10,1.5'.*whole number.*1.5"):

@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 from recommender.analysis._unicode import fold_accents, normalize_text
 from recommender.analysis.languages import LanguageSpec, get_language, make_stemmer
+from recommender.errors import IndexFormatError
 
 __all__ = ["Analyzer", "get_analyzer"]
 
@@ -150,7 +151,7 @@ class Analyzer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if state.get("version") != _STATE_VERSION:
-            raise ValueError(
+            raise IndexFormatError(
                 f"cannot unpickle Analyzer state version {state.get('version')!r} "
                 f"(this release reads version {_STATE_VERSION}); rebuild the index"
             )

@@ -14,8 +14,10 @@ from importlib import resources
 from typing import Any
 
 from recommender.analysis._unicode import fold_accents, normalize_text
+from recommender.errors import ConfigError, ConfigTypeError, UnknownLanguageError
 
 __all__ = [
+    "AUTO",
     "LanguageSpec",
     "available_languages",
     "get_language",
@@ -26,6 +28,8 @@ __all__ = [
     "stemmer_algorithms",
 ]
 
+#: the ``language`` setting that asks for detection per article (like None); never a code
+AUTO = "auto"
 # French elided articles and conjunctions (the set Lucene's French analyzer uses).
 FRENCH_ELISIONS = frozenset(
     {"l", "d", "qu", "j", "n", "s", "c", "m", "t", "jusqu", "lorsqu", "puisqu", "quoiqu"}
@@ -56,7 +60,7 @@ _LOCK = threading.Lock()
 def resolve_language(language: str) -> str:
     """Canonical code for ``language``: casefolded primary subtag (``"fr-CA"`` -> ``"fr"``)."""
     if not isinstance(language, str):
-        raise TypeError(f"language must be a str such as 'fr', got {language!r}")
+        raise ConfigTypeError(f"language must be a str such as 'fr', got {language!r}")
     return language.strip().casefold().replace("_", "-").split("-", 1)[0]
 
 
@@ -66,13 +70,17 @@ def available_languages() -> tuple[str, ...]:
 
 
 def get_language(language: str) -> LanguageSpec:
-    """The spec registered for ``language``; ValueError naming the known codes otherwise."""
-    code = resolve_language(language)
+    """The spec registered for ``language``; :class:`UnknownLanguageError` (a ConfigError,
+    hence a ValueError) naming the known codes otherwise."""
+    # canonical codes ("fr") skip resolving: this runs once per article
+    spec = _REGISTRY.get(language) if isinstance(language, str) else None
+    if spec is not None:
+        return spec
     try:
-        return _REGISTRY[code]
+        return _REGISTRY[resolve_language(language)]
     except KeyError:
         known = ", ".join(available_languages())
-        raise ValueError(
+        raise UnknownLanguageError(
             f"unknown language {language!r}; available: {known} "
             "(use 'none' for no stemming or stop words, or register_language() to add one)"
         ) from None
@@ -108,7 +116,7 @@ def _normalize_affixes(items: Iterable[str], *, suffix: bool) -> tuple[str, ...]
     for item in items:
         norm = normalize_text(item).strip()
         if not norm.strip("'"):
-            raise ValueError(f"empty elision or clitic {item!r}; remove it from the set")
+            raise ConfigError(f"empty elision or clitic {item!r}; remove it from the set")
         if "'" not in norm:
             norm = "'" + norm if suffix else norm + "'"
         out.add(norm)
@@ -131,16 +139,20 @@ def register_language(
     """
     canonical = resolve_language(code)
     if not canonical.isalnum() or canonical != code.strip().casefold():
-        raise ValueError(
+        raise ConfigError(
             f"language code must be a bare code such as 'de', got {code!r} (drop the region)"
         )
+    if canonical == AUTO:
+        raise ConfigError(f"language code {code!r} is reserved: the language setting 'auto' "
+                          "detects each article's language; choose another code")
     if stemmer_name is not None and stemmer_name not in stemmer_algorithms():
-        raise ValueError(
+        raise ConfigError(
             f"unknown Snowball stemmer {stemmer_name!r}; choose one of "
             f"{', '.join(sorted(stemmer_algorithms()))} or None"
         )
     if isinstance(stop_words, str):
-        raise TypeError("stop_words must be a set of words, not a str (wrap it in a frozenset)")
+        raise ConfigTypeError(
+            "stop_words must be a set of words, not a str (wrap it in a frozenset)")
     words = {normalize_text(w).strip() for w in stop_words} - {""}
     spec = LanguageSpec(
         code=canonical,

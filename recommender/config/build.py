@@ -7,13 +7,17 @@ manifest, and loadable from a TOML file whose keys are its field names.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import tomllib
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from recommender.errors import ConfigError
+from recommender.analysis.languages import AUTO, available_languages, get_language
+from recommender.config.values import coerce
+from recommender.errors import ConfigError, UnknownLanguageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +30,9 @@ class BuildConfig:
     ``w_text = 1 - title_match_weight - tag_weight``, so every score lies in [0, 1].
     """
 
-    #: language of articles whose ``language`` field is empty; None detects it per article.
+    #: language of articles whose ``language`` field is empty: a registered code ("fr"),
+    #: "none" for no stemming or stop words, or None (or "auto", stored as None) to detect
+    #: it per article. The same from Python, TOML, the environment and the command line.
     language: str | None = None
     #: how many times a title word counts against a body word.
     title_weight: float = 1.0
@@ -79,6 +85,7 @@ class BuildConfig:
     index_terms: int = 60
 
     def __post_init__(self) -> None:
+        self._check_language()
         if not 0.0 <= self.tag_weight <= 1.0:
             raise ConfigError(f"expected 0 <= tag_weight <= 1, got tag_weight={self.tag_weight}")
         if not 0.0 <= self.title_match_weight <= 1.0 - self.tag_weight + 1e-9:
@@ -123,6 +130,33 @@ class BuildConfig:
             raise ConfigError(f"expected index_terms >= 0 (0: every term), got {self.index_terms}")
         if self.max_features is not None and self.max_features < 1:
             raise ConfigError(f"expected max_features >= 1 or None, got {self.max_features}")
+
+    def _check_language(self) -> None:
+        """Store "auto" as None (one spelling of "detect"); reject unregistered codes now,
+        not at the first article that uses the default."""
+        language = self.language
+        if language is None:
+            return
+        if not isinstance(language, str):
+            raise ConfigError(f"expected text or None for language, got {language!r}")
+        if language.strip().casefold() == AUTO:
+            object.__setattr__(self, "language", None)  # frozen: only the constructor may
+            return
+        try:
+            get_language(language)
+        except UnknownLanguageError:
+            raise ConfigError(
+                f"expected a registered language, 'auto' or None for language, got "
+                f"language={language!r}; registered: {', '.join(available_languages())} "
+                "('auto' detects each article's language, 'none' analyses without stemming "
+                "or stop words; register_language() adds a language)"
+            ) from None
+
+    @property
+    def text_weight(self) -> float:
+        """Share of the score given to the cosine of title + body: what the tag and title
+        shares leave (``1 - title_match_weight - tag_weight``, never below 0)."""
+        return max(0.0, 1.0 - self.title_match_weight - self.tag_weight)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, ready for JSON or TOML."""
@@ -178,63 +212,19 @@ class BuildConfig:
         return "\n".join(lines) + "\n"
 
 
-_OPTIONAL = {"language", "max_features", "query_terms"}
-_TYPES: dict[str, tuple[type, ...]] = {
-    "language": (str,),
-    "title_weight": (float,),
-    "tag_weight": (float,),
-    "title_match_weight": (float,),
-    "sublinear_tf": (bool,),
-    "min_df": (int, float),
-    "max_df": (int, float),
-    "max_features": (int,),
-    "bigrams": (bool,),
-    "stem": (bool,),
-    "stop_words": (bool,),
-    "n_neighbors": (int,),
-    "hub_penalty": (float,),
-    "hub_neighbors": (int,),
-    "time_weight": (float,),
-    "time_scale_days": (float,),
-    "same_section": (bool,),
-    "block_mib": (int,),
-    "query_terms": (int,),
-    "query_max_df": (float,),
-    "posting_limit": (int,),
-    "index_terms": (int,),
-}
+@functools.cache
+def field_types() -> dict[str, Any]:
+    """Each field's annotation, evaluated (``{"max_features": int | None, ...}``)."""
+    return typing.get_type_hints(BuildConfig)
 
 
 def coerce_value(name: str, value: Any, source: str = "config") -> Any:
-    """Convert one setting to its field's type (strings from the environment or the CLI,
-    ints where floats are meant), without the cross-field checks of the constructor."""
-    if value is None or (isinstance(value, str) and value.lower() in {"none", "null", ""}):
-        if name in _OPTIONAL:
-            return None
-        raise ConfigError(f"{source}: setting {name} cannot be empty")
-    kinds = _TYPES[name]
-    if bool in kinds:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false",
-                                                        "no", "off"}:
-            return value.lower() in {"1", "true", "yes", "on"}
-        raise ConfigError(f"{source}: expected true or false for {name}, got {value!r}")
-    if kinds == (str,):
-        if isinstance(value, str):
-            return value
-        raise ConfigError(f"{source}: expected text for {name}, got {value!r}")
-    if isinstance(value, str):
-        try:
-            value = int(value) if value.strip().lstrip("-").isdigit() else float(value)
-        except ValueError:
-            raise ConfigError(f"{source}: expected a number for {name}, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{source}: expected a number for {name}, got {value!r}")
-    if kinds == (float,):
-        return float(value)
-    if kinds == (int,):
-        if isinstance(value, float) and not value.is_integer():
-            raise ConfigError(f"{source}: expected a whole number for {name}, got {value!r}")
-        return int(value)
-    return value
+    """Convert one setting to the type its annotation declares (strings from the
+    environment or the CLI, ints where floats are meant), without the cross-field checks
+    of the constructor. See :func:`recommender.config.values.coerce`."""
+    try:
+        annotation = field_types()[name]
+    except KeyError:
+        raise ConfigError(f"{source}: unknown setting {name!r}; valid settings are "
+                          f"{', '.join(field_types())}") from None
+    return coerce(name, value, annotation, source)

@@ -85,8 +85,9 @@ def render_model_card(
         "## Intended use",
         "",
         "Suggest related stories within the corpus above. Scores mix text similarity "
-        f"(TF-IDF, weight {1 - config.tag_weight:.2f}) and tag overlap "
-        f"(weight {config.tag_weight:.2f}); editors' own links are never a feature.",
+        f"(TF-IDF of title and body, weight {config.text_weight:.2f}), title similarity "
+        f"(TF-IDF of the titles alone, weight {config.title_match_weight:.2f}) and tag "
+        f"overlap (weight {config.tag_weight:.2f}); editors' own links are never a feature.",
         "",
     ]
     return "\n".join(lines)

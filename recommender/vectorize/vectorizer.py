@@ -89,10 +89,22 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
 
     # -- analysis -------------------------------------------------------------------------
     def article_language(self, article: Article) -> str:
-        """The analyzer language of one article: its field, the default, else detection."""
-        if article.language:
-            return article.language
-        if self.language:
+        """The analyzer language of one article: its field, the default, else detection.
+
+        ``"auto"`` counts as no value, like None, in the field and in the default. An
+        unknown code in the field is a CorpusError naming the article and the code.
+        """
+        language = article.language
+        if language and language != "auto":  # recommender.analysis.languages.AUTO
+            try:  # the shared analyzer is a cached lookup that checks the code
+                get_analyzer(language, stem=self.stem, stop_words=self.stop_words)
+            except ValueError as exc:  # UnknownLanguageError
+                from recommender.errors import CorpusError
+
+                raise CorpusError(f"article {article.id!r}: language field: {exc}; or leave "
+                                  "the field empty to have it detected") from None
+            return language
+        if self.language and self.language != "auto":
             return self.language
         return detect_language(f"{article.title}\n{article.body[:2000]}")
 
