@@ -31,13 +31,11 @@ merged record). Errors give the physical line where the record starts.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import datetime as dt
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
@@ -49,6 +47,7 @@ from recommender.corpus.fields import (
 )
 from recommender.errors import CorpusError
 from recommender.records import Article
+from recommender.store.atomic import atomic_file
 
 __all__ = [
     "article_to_record",
@@ -321,29 +320,17 @@ def write_articles(articles: Iterable[Article], path: PathArg) -> int:
     """Write articles as UTF-8 JSON Lines, atomically; return how many were written.
 
     Each article is validated first (so the file always reads back) and written in its
-    normalised form. The file appears complete or not at all: it is written to a temporary
-    file in the same directory, then renamed over ``path``.
+    normalised form. The file appears complete or not at all
+    (:func:`~recommender.store.atomic.atomic_file`): a bad article leaves ``path`` as it was.
     """
-    target = Path(path)
     name = os.fspath(path)
     checker = _Checker()
-    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     count = 0
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for count, article in enumerate(articles, 1):
-                where = f"{name}, article {count}"
-                if not isinstance(article, Article):
-                    raise CorpusError(f"{where}: expected an Article, got {_show(article)}")
-                checked = checker.article(article_to_record(article), where)
-                fh.write(_encode(article_to_record(checked)))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path) as fh:
+        for count, article in enumerate(articles, 1):
+            where = f"{name}, article {count}"
+            if not isinstance(article, Article):
+                raise CorpusError(f"{where}: expected an Article, got {_show(article)}")
+            checked = checker.article(article_to_record(article), where)
+            fh.write(_encode(article_to_record(checked)))
     return count
