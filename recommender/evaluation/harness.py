@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -59,13 +59,13 @@ from recommender.evaluation.metrics import (
     ranking_metrics,
 )
 from recommender.index.related_index import RelatedIndex
+from recommender.progress import Progress
 from recommender.records import Article
 
 __all__ = ["PROTOCOLS", "Evaluation", "QueryResult", "evaluate", "evaluate_per_query"]
 
 Protocol = Literal["indexed", "cold", "as-of-date"]
 PROTOCOLS: tuple[str, ...] = ("indexed", "cold", "as-of-date")
-Progress = Callable[[str, int, int], None]
 DIVERSITY_SAMPLE = 500
 
 _COUNTERS = ("links", "links_used", "links_self", "links_duplicate", "links_missing",
@@ -259,6 +259,8 @@ def _indexed(
     answers: list[tuple[str, list[str]]] = []
     seconds: list[float] = []
     skipped = 0
+    if progress is not None:
+        progress("evaluate", 0, len(queries))
     for done, q in enumerate(queries, 1):
         if progress is not None and (done % 100 == 0 or done == len(queries)):
             progress("evaluate", done, len(queries))
