@@ -61,6 +61,7 @@ from recommender.evaluation.metrics import (
 from recommender.index.related_index import RelatedIndex
 from recommender.progress import Progress
 from recommender.records import Article
+from recommender.validation import check_k
 
 __all__ = ["PROTOCOLS", "Evaluation", "QueryResult", "evaluate", "evaluate_per_query"]
 
@@ -192,12 +193,11 @@ def evaluate_per_query(
 # -- inputs ---------------------------------------------------------------------------------
 
 
-def _cutoffs(k: int, ks: Sequence[int]) -> list[int]:
-    values = [k, *ks] if not isinstance(ks, int) else [k, ks]
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"expected cutoffs k >= 1, got k={k!r}, ks={ks!r}")
-    return sorted({int(v) for v in values})
+def _cutoffs(k: int, ks: Sequence[int] | int) -> list[int]:
+    """``k`` and every cutoff of ``ks`` (a bare int is read as one cutoff), sorted."""
+    cutoffs = [ks] if isinstance(ks, int) else list(ks)
+    values = [check_k(k), *(check_k(v, f"ks[{i}]") for i, v in enumerate(cutoffs))]
+    return sorted(set(values))
 
 
 def _inputs(
