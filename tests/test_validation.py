@@ -63,6 +63,7 @@ def test_helper_modules_import_without_numpy() -> None:
         f"pkg = types.ModuleType('recommender'); pkg.__path__ = [{str(package)!r}]\n"
         "sys.modules['recommender'] = pkg\n"
         "import recommender.validation, recommender.progress, recommender.store.atomic\n"
+        "import recommender.corpus.formats\n"
         "heavy = [m for m in ('numpy', 'scipy', 'sklearn', 'joblib') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

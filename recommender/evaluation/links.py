@@ -4,8 +4,9 @@ Links come from the articles themselves (each article's ``related`` ids, as an e
 placed them) or from a separate file, so a site can evaluate against judgements that are
 not stored in its corpus, with grades for graded relevance.
 
-File formats (chosen by extension: ``.jsonl``/``.ndjson`` JSON Lines, ``.tsv`` tab, any
-other CSV):
+File formats, chosen by extension from the table corpus files use
+(:data:`recommender.corpus.formats.EXTENSIONS`: ``.jsonl``/``.ndjson``/``.json-lines``/
+``.jsonlines`` JSON Lines, ``.csv``, ``.tsv``/``.tab`` tab-separated; any other is refused):
 
 - CSV/TSV: a header row with ``source`` and ``target`` columns and an optional ``grade``
   column (names are case-insensitive, other columns are ignored). An empty grade cell
@@ -31,12 +32,13 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
+from recommender.corpus.formats import file_format
 from recommender.errors import CorpusError
 from recommender.records import Article
 
 __all__ = ["Link", "links_from_articles", "read_links"]
 
-_JSONL = {".jsonl", ".ndjson", ".json-lines"}
+_REMEDY = "name it .csv or .tsv (header source,target[,grade]) or .jsonl (one object a line)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,7 @@ def read_links(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> list
     name = os.fspath(path)
     if not file.is_file():
         raise CorpusError(f"links file {name!r} does not exist (check the path)")
+    fmt, delimiter = file_format(file, remedy=_REMEDY)
     try:
         with open(file, encoding=encoding, newline="") as fh:
             text = fh.read()
@@ -85,9 +88,9 @@ def read_links(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> list
             f"{name}: not valid {encoding} text at byte {exc.start}; save it as UTF-8"
         ) from None
     text = text.removeprefix("\ufeff")
-    if file.suffix.lower() in _JSONL:
+    if fmt == "jsonl":
         return list(_jsonl(text, name))
-    return list(_csv(text, name, "\t" if file.suffix.lower() == ".tsv" else ","))
+    return list(_csv(text, name, delimiter))
 
 
 def _id(value: Any, where: str, field: str) -> str:
