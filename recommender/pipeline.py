@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from recommender.config.build import BuildConfig
-from recommender.corpus.reader import Format, open_corpus
+from recommender.corpus.formats import Format
+from recommender.corpus.reader import open_corpus
 from recommender.distributed import dask_cluster
 from recommender.errors import CorpusError
 from recommender.index.related_index import RelatedIndex

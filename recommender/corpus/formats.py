@@ -7,14 +7,17 @@ reader accepts the other accepts too. Standard library only.
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
+from recommender.corpus.fields import _show
 from recommender.errors import CorpusError
 
-__all__ = ["EXTENSIONS", "FORMATS", "Format", "file_format"]
+__all__ = ["EXTENSIONS", "FORMATS", "Format", "file_format", "json_lines"]
 
 Format = Literal["jsonl", "csv"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -64,3 +67,28 @@ def file_format(
         return known
     chosen: Format = "jsonl" if format == "jsonl" else "csv"
     return chosen, known[1] if known is not None else ","
+
+
+def json_lines(
+    lines: Iterable[tuple[int, str]], name: str, remedy: str
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The objects of JSON Lines text, each with where it stands (``"<name>, line 3"``).
+
+    ``lines`` are ``(1-based line number, text)`` pairs; blank lines are skipped. A line
+    that is not valid JSON, or holds something other than an object, raises
+    :class:`~recommender.errors.CorpusError` naming the line (and column) and ending with
+    ``remedy``: corpus and links files report bad lines in the same words.
+    """
+    for lineno, text in lines:
+        if not text.strip():
+            continue
+        where = f"{name}, line {lineno}"
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(
+                f"{where}, column {exc.colno}: invalid JSON: {exc.msg}; {remedy}"
+            ) from None
+        if not isinstance(record, dict):
+            raise CorpusError(f"{where}: expected a JSON object, got {_show(record)}; {remedy}")
+        yield where, record

@@ -45,7 +45,7 @@ from recommender.corpus.fields import (
     _Checker,
     _show,
 )
-from recommender.corpus.formats import Format, file_format
+from recommender.corpus.formats import Format, file_format, json_lines
 from recommender.errors import CorpusError
 from recommender.records import Article
 from recommender.store.atomic import atomic_file
@@ -123,19 +123,8 @@ def _decode(fh: BinaryIO, name: str, encoding: str) -> Iterator[tuple[int, str]]
 
 
 def _iter_jsonl(file: Path, name: str, encoding: str, checker: _Checker) -> Iterator[Article]:
-    for lineno, text in _lines(file, name, encoding):
-        if not text.strip():
-            continue
-        where = f"{name}, line {lineno}"
-        try:
-            rec = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(
-                f"{where}, column {exc.colno}: invalid JSON: {exc.msg}; {_JSONL_REMEDY}"
-            ) from None
-        if not isinstance(rec, dict):
-            raise CorpusError(f"{where}: expected a JSON object, got {_show(rec)}; {_JSONL_REMEDY}")
-        yield checker.article(rec, where)
+    for where, record in json_lines(_lines(file, name, encoding), name, _JSONL_REMEDY):
+        yield checker.article(record, where)
 
 
 def _header(name: str, cells: list[str]) -> list[str]:

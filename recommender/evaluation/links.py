@@ -23,7 +23,6 @@ not a link. Errors are :class:`~recommender.errors.CorpusError` naming the file,
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 from collections.abc import Iterable, Iterator
@@ -32,12 +31,13 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
-from recommender.corpus.formats import file_format
+from recommender.corpus.formats import file_format, json_lines
 from recommender.errors import CorpusError
 from recommender.records import Article
 
 __all__ = ["Link", "links_from_articles", "read_links"]
 
+_JSONL_REMEDY = 'expected one object a line such as {"source": "a", "target": "b"}'
 _REMEDY = "name it .csv or .tsv (header source,target[,grade]) or .jsonl (one object a line)"
 
 
@@ -121,19 +121,7 @@ def _grade(value: Any, where: str) -> float:
 
 
 def _jsonl(text: str, name: str) -> Iterator[Link]:
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{name}, line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(
-                f"{where}: invalid JSON ({exc.msg} at column {exc.colno}); expected one "
-                'object a line such as {"source": "a", "target": "b"}'
-            ) from None
-        if not isinstance(record, dict):
-            raise CorpusError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    for where, record in json_lines(enumerate(text.splitlines(), 1), name, _JSONL_REMEDY):
         for field in ("source", "target"):
             if field not in record:
                 raise CorpusError(f"{where}: missing field {field!r} (every line needs "
