@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from recommender.config.build import BuildConfig
-from recommender.corpus.reader import Format, open_corpus
+from recommender.corpus.formats import Format
+from recommender.corpus.reader import open_corpus
 from recommender.distributed import dask_cluster
 from recommender.errors import CorpusError
 from recommender.index.related_index import RelatedIndex
+from recommender.progress import Progress
 from recommender.records import Article
-from recommender.search.parallel import Progress
 from recommender.store.directory import file_sha256, package_version
 from recommender.store.model_card import CorpusFile, render_model_card
 
@@ -104,7 +105,7 @@ def directory_bytes(path: PathArg) -> int:
     return sum(f.stat().st_size for f in Path(path).iterdir() if f.is_file())
 
 
-class _StageClock:
+class _StageClock(Progress):
     """Forwards progress and notes when each stage starts, to time the stages."""
 
     def __init__(self, progress: Progress | None, clock: Callable[[], float]) -> None:

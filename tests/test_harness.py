@@ -255,11 +255,11 @@ def test_read_links_from_csv_tsv_and_jsonl(tmp_path):
     ("short.csv", "source,target\na\n", r"line 2, field 'target': missing value"),
     ("empty.csv", "source,target\n ,b\n", r"line 2, field 'source': expected a non-empty id"),
     ("bad.jsonl", '{"source": "a", "target": "b"}\n{"source": "a",\n',
-     r"bad.jsonl, line 2: invalid JSON"),
+     r"bad.jsonl, line 2, column \d+: invalid JSON: .*; expected one object a line"),
     ("field.jsonl", '{"source": "a"}\n', r"line 1: missing field 'target'"),
     ("grade.jsonl", '{"source": "a", "target": "b", "grade": true}\n',
      r"line 1, field 'grade'.*True"),
-    ("list.jsonl", '["a", "b"]\n', r"line 1: expected a JSON object, got list"),
+    ("list.jsonl", '["a", "b"]\n', r"line 1: expected a JSON object, got \['a', 'b'\] \(list\)"),
 ])
 def test_read_links_errors_name_file_line_and_field(tmp_path, name, text, match):
     (tmp_path / name).write_text(text, encoding="utf-8")

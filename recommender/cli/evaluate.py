@@ -7,8 +7,6 @@ A thin layer over :func:`recommender.evaluation.harness.evaluate_per_query`,
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from recommender.evaluation.links import read_links
 from recommender.evaluation.report import write_report
 from recommender.evaluation.sweep import SweepResult, parse_sweep_option, sweep
 from recommender.index.related_index import RelatedIndex
+from recommender.store.atomic import atomic_write
 
 __all__ = ["evaluate_command"]
 
@@ -123,24 +122,11 @@ def _run(index_path: Path, corpus: tuple[Path, ...], fmt: out.OutputFormat,
     k = ks[-1]
     header = (f"# best of {len(results)} configuration(s) by MAP@{k} = "
               f"{results[0].metrics[f'MAP@{k}']:.4f} (protocol {opts['protocol']})\n")
-    _write_text(best, header + results[0].config.to_toml())
+    atomic_write(best, header + results[0].config.to_toml())
     _print_sweep(results, k, best, opts["protocol"], fmt)
     if opts["report_dir"] is not None:
         write_report(opts["report_dir"], results[0].metrics, sweep=results, k=k,
                      title=f"Sweep from {index_path} ({opts['protocol']})")
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Replace ``path`` atomically so a failed write never leaves half a config."""
-    target = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _print_evaluation(path: Path, protocol: str, ks: tuple[int, ...], result: Evaluation,

@@ -16,6 +16,8 @@ from typing import Any, Literal, TextIO, TypeVar
 
 import click
 
+from recommender.progress import Progress
+
 OutputFormat = Literal["table", "json", "nl"]
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -110,8 +112,8 @@ def human_bytes(count: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-class ProgressBars:
-    """A ``progress(stage, done, total)`` callback that draws one bar per stage on stderr.
+class ProgressBars(Progress):
+    """A :class:`~recommender.progress.Progress` callback that draws one bar per stage on stderr.
 
     Bars are drawn only when enabled and stderr is a terminal, so logs and pipes stay clean.
     """

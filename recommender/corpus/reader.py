@@ -23,32 +23,32 @@ Blank lines are skipped, a UTF-8 byte-order mark is tolerated, unknown fields ar
 
 CSV files need a header row with an ``id`` column (names are case-insensitive); ``tags``
 and ``related`` cells hold several values separated by ``|``, or by ``;`` when the cell has
-no ``|``. The delimiter is ``,`` (tab for ``.tsv``), unless the header line holds none of it
-but does hold a tab or ``;``. Quoting is strict (a stray quote is an error, not a silently
-merged record). Errors give the physical line where the record starts.
+no ``|``. The delimiter is ``,`` (tab for ``.tsv`` and ``.tab``), unless the header line
+holds none of it but does hold a tab or ``;``. Quoting is strict (a stray quote is an
+error, not a silently merged record). Errors give the physical line where the record starts.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import datetime as dt
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
 from recommender.corpus.fields import (
     _Checker,
     _show,
 )
+from recommender.corpus.formats import Format, file_format, json_lines
 from recommender.errors import CorpusError
 from recommender.records import Article
+from recommender.store.atomic import atomic_file
 
 __all__ = [
     "article_to_record",
@@ -60,11 +60,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Format = Literal["jsonl", "csv"]
 PathArg = str | os.PathLike[str]
 
-_JSONL_EXTENSIONS = (".jsonl", ".ndjson", ".json-lines", ".jsonlines")
-_TAB_EXTENSIONS = (".tsv", ".tab")
 _CSV_FIELDS = ("id", "title", "body", "tags", "published", "section", "language", "related")
 # Article bodies easily exceed csv's default 128 KiB cell limit; 2**31 - 1 is the largest
 # value every platform accepts.
@@ -81,23 +78,11 @@ def _resolve(path: Any, format: Format | None) -> tuple[Path, str, Format, str]:
         raise CorpusError(f"expected a file path, got {_show(path)}")
     name = os.fspath(path)
     file = Path(path)
-    suffix = file.suffix.lower()
-    if format is not None and format not in ("jsonl", "csv"):
-        raise CorpusError(f"format must be 'jsonl', 'csv' or None, got {format!r}")
-    fmt: Format | None = format
-    if fmt is None and suffix in _JSONL_EXTENSIONS:
-        fmt = "jsonl"
-    elif fmt is None and suffix in (".csv", *_TAB_EXTENSIONS):
-        fmt = "csv"
-    elif fmt is None:
-        raise CorpusError(
-            f"{name}: cannot tell the format from the extension {suffix or '(none)'!r}; "
-            "pass format='jsonl' (one JSON object per line) or format='csv'"
-        )
+    fmt, delimiter = file_format(path, format)
     if file.is_dir() or not file.exists():  # pipes such as /dev/stdin are fine
         what = "is a directory" if file.is_dir() else "does not exist"
         raise CorpusError(f"{name}: {what}; pass the path of a corpus file")
-    return file, name, fmt, "\t" if suffix in _TAB_EXTENSIONS else ","
+    return file, name, fmt, delimiter
 
 
 def _check_encoding(encoding: str) -> str:
@@ -138,19 +123,8 @@ def _decode(fh: BinaryIO, name: str, encoding: str) -> Iterator[tuple[int, str]]
 
 
 def _iter_jsonl(file: Path, name: str, encoding: str, checker: _Checker) -> Iterator[Article]:
-    for lineno, text in _lines(file, name, encoding):
-        if not text.strip():
-            continue
-        where = f"{name}, line {lineno}"
-        try:
-            rec = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(
-                f"{where}, column {exc.colno}: invalid JSON: {exc.msg}; {_JSONL_REMEDY}"
-            ) from None
-        if not isinstance(rec, dict):
-            raise CorpusError(f"{where}: expected a JSON object, got {_show(rec)}; {_JSONL_REMEDY}")
-        yield checker.article(rec, where)
+    for where, record in json_lines(_lines(file, name, encoding), name, _JSONL_REMEDY):
+        yield checker.article(record, where)
 
 
 def _header(name: str, cells: list[str]) -> list[str]:
@@ -247,8 +221,9 @@ def read_articles(
 ) -> list[Article]:
     """Read and validate one or more corpus files into a list of articles.
 
-    The format comes from the extension (``.jsonl``/``.ndjson``/``.json-lines``: JSON Lines;
-    ``.csv``; ``.tsv``: tab-separated) unless ``format`` is given. Ids must be unique
+    The format comes from the extension (``.jsonl``/``.ndjson``/``.json-lines``/
+    ``.jsonlines``: JSON Lines; ``.csv``; ``.tsv``/``.tab``: tab-separated; the table is
+    :data:`recommender.corpus.formats.EXTENSIONS`) unless ``format`` is given. Ids must be unique
     across all files. Raises :class:`CorpusError` naming the file, line and field.
     """
     if isinstance(paths, str | os.PathLike):
@@ -321,29 +296,17 @@ def write_articles(articles: Iterable[Article], path: PathArg) -> int:
     """Write articles as UTF-8 JSON Lines, atomically; return how many were written.
 
     Each article is validated first (so the file always reads back) and written in its
-    normalised form. The file appears complete or not at all: it is written to a temporary
-    file in the same directory, then renamed over ``path``.
+    normalised form. The file appears complete or not at all
+    (:func:`~recommender.store.atomic.atomic_file`): a bad article leaves ``path`` as it was.
     """
-    target = Path(path)
     name = os.fspath(path)
     checker = _Checker()
-    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     count = 0
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for count, article in enumerate(articles, 1):
-                where = f"{name}, article {count}"
-                if not isinstance(article, Article):
-                    raise CorpusError(f"{where}: expected an Article, got {_show(article)}")
-                checked = checker.article(article_to_record(article), where)
-                fh.write(_encode(article_to_record(checked)))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path) as fh:
+        for count, article in enumerate(articles, 1):
+            where = f"{name}, article {count}"
+            if not isinstance(article, Article):
+                raise CorpusError(f"{where}: expected an Article, got {_show(article)}")
+            checked = checker.article(article_to_record(article), where)
+            fh.write(_encode(article_to_record(checked)))
     return count

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -59,13 +59,14 @@ from recommender.evaluation.metrics import (
     ranking_metrics,
 )
 from recommender.index.related_index import RelatedIndex
+from recommender.progress import Progress
 from recommender.records import Article
+from recommender.validation import check_k
 
 __all__ = ["PROTOCOLS", "Evaluation", "QueryResult", "evaluate", "evaluate_per_query"]
 
 Protocol = Literal["indexed", "cold", "as-of-date"]
 PROTOCOLS: tuple[str, ...] = ("indexed", "cold", "as-of-date")
-Progress = Callable[[str, int, int], None]
 DIVERSITY_SAMPLE = 500
 
 _COUNTERS = ("links", "links_used", "links_self", "links_duplicate", "links_missing",
@@ -192,12 +193,11 @@ def evaluate_per_query(
 # -- inputs ---------------------------------------------------------------------------------
 
 
-def _cutoffs(k: int, ks: Sequence[int]) -> list[int]:
-    values = [k, *ks] if not isinstance(ks, int) else [k, ks]
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"expected cutoffs k >= 1, got k={k!r}, ks={ks!r}")
-    return sorted({int(v) for v in values})
+def _cutoffs(k: int, ks: Sequence[int] | int) -> list[int]:
+    """``k`` and every cutoff of ``ks`` (a bare int is read as one cutoff), sorted."""
+    cutoffs = [ks] if isinstance(ks, int) else list(ks)
+    values = [check_k(k), *(check_k(v, f"ks[{i}]") for i, v in enumerate(cutoffs))]
+    return sorted(set(values))
 
 
 def _inputs(
@@ -259,6 +259,8 @@ def _indexed(
     answers: list[tuple[str, list[str]]] = []
     seconds: list[float] = []
     skipped = 0
+    if progress is not None:
+        progress("evaluate", 0, len(queries))
     for done, q in enumerate(queries, 1):
         if progress is not None and (done % 100 == 0 or done == len(queries)):
             progress("evaluate", done, len(queries))

@@ -4,8 +4,9 @@ Links come from the articles themselves (each article's ``related`` ids, as an e
 placed them) or from a separate file, so a site can evaluate against judgements that are
 not stored in its corpus, with grades for graded relevance.
 
-File formats (chosen by extension: ``.jsonl``/``.ndjson`` JSON Lines, ``.tsv`` tab, any
-other CSV):
+File formats, chosen by extension from the table corpus files use
+(:data:`recommender.corpus.formats.EXTENSIONS`: ``.jsonl``/``.ndjson``/``.json-lines``/
+``.jsonlines`` JSON Lines, ``.csv``, ``.tsv``/``.tab`` tab-separated; any other is refused):
 
 - CSV/TSV: a header row with ``source`` and ``target`` columns and an optional ``grade``
   column (names are case-insensitive, other columns are ignored). An empty grade cell
@@ -22,7 +23,6 @@ not a link. Errors are :class:`~recommender.errors.CorpusError` naming the file,
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 from collections.abc import Iterable, Iterator
@@ -31,12 +31,14 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
+from recommender.corpus.formats import file_format, json_lines
 from recommender.errors import CorpusError
 from recommender.records import Article
 
 __all__ = ["Link", "links_from_articles", "read_links"]
 
-_JSONL = {".jsonl", ".ndjson", ".json-lines"}
+_JSONL_REMEDY = 'expected one object a line such as {"source": "a", "target": "b"}'
+_REMEDY = "name it .csv or .tsv (header source,target[,grade]) or .jsonl (one object a line)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,7 @@ def read_links(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> list
     name = os.fspath(path)
     if not file.is_file():
         raise CorpusError(f"links file {name!r} does not exist (check the path)")
+    fmt, delimiter = file_format(file, remedy=_REMEDY)
     try:
         with open(file, encoding=encoding, newline="") as fh:
             text = fh.read()
@@ -85,9 +88,9 @@ def read_links(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> list
             f"{name}: not valid {encoding} text at byte {exc.start}; save it as UTF-8"
         ) from None
     text = text.removeprefix("\ufeff")
-    if file.suffix.lower() in _JSONL:
+    if fmt == "jsonl":
         return list(_jsonl(text, name))
-    return list(_csv(text, name, "\t" if file.suffix.lower() == ".tsv" else ","))
+    return list(_csv(text, name, delimiter))
 
 
 def _id(value: Any, where: str, field: str) -> str:
@@ -118,19 +121,7 @@ def _grade(value: Any, where: str) -> float:
 
 
 def _jsonl(text: str, name: str) -> Iterator[Link]:
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{name}, line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(
-                f"{where}: invalid JSON ({exc.msg} at column {exc.colno}); expected one "
-                'object a line such as {"source": "a", "target": "b"}'
-            ) from None
-        if not isinstance(record, dict):
-            raise CorpusError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    for where, record in json_lines(enumerate(text.splitlines(), 1), name, _JSONL_REMEDY):
         for field in ("source", "target"):
             if field not in record:
                 raise CorpusError(f"{where}: missing field {field!r} (every line needs "

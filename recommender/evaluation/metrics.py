@@ -25,6 +25,8 @@ from numbers import Integral
 
 import numpy as np
 
+from recommender.validation import check_k
+
 __all__ = [
     "Relevance",
     "average_precision_at_k",
@@ -42,15 +44,6 @@ __all__ = [
 
 Relevance = Collection[str] | Mapping[str, float]
 """A set of relevant ids, or a mapping id -> grade (> 0) for graded relevance."""
-
-
-def _check_k(k: object) -> int:
-    """Return ``k`` as an int, or raise naming the bad value."""
-    if isinstance(k, bool) or not isinstance(k, Integral):
-        raise TypeError(f"expected an integer k, got k={k!r}")
-    if k < 1:
-        raise ValueError(f"expected k >= 1, got k={k}")
-    return int(k)
 
 
 def _check_ranked(ranked: Sequence[str]) -> Sequence[str]:
@@ -97,7 +90,7 @@ def _gains(ranked: Sequence[str], grades: Mapping[str, float], k: int | None) ->
 def _hits(ranked: Sequence[str], relevant: Relevance, k: int) -> tuple[int, int]:
     """Number of distinct relevant ids in ``ranked[:k]`` and the number of relevant ids."""
     grades = _grades(relevant)
-    return sum(1 for g in _gains(ranked, grades, _check_k(k)) if g > 0), len(grades)
+    return sum(1 for g in _gains(ranked, grades, check_k(k)) if g > 0), len(grades)
 
 
 def precision_at_k(ranked: Sequence[str], relevant: Relevance, k: int) -> float:
@@ -142,7 +135,7 @@ def average_precision_at_k(ranked: Sequence[str], relevant: Relevance, k: int) -
     0.5556
     """
     grades = _grades(relevant)
-    k = _check_k(k)
+    k = check_k(k)
     total = 0.0
     hits = 0
     for rank, gain in enumerate(_gains(ranked, grades, k), start=1):
@@ -163,7 +156,7 @@ def reciprocal_rank(ranked: Sequence[str], relevant: Relevance, k: int | None = 
     0.0
     """
     grades = _grades(relevant)
-    cutoff = None if k is None else _check_k(k)
+    cutoff = None if k is None else check_k(k)
     for rank, gain in enumerate(_gains(ranked, grades, cutoff), start=1):
         if gain > 0:
             return 1.0 / rank
@@ -196,7 +189,7 @@ def ndcg_at_k(ranked: Sequence[str], relevant: Relevance, k: int) -> float:
     0.7967
     """
     grades = _grades(relevant)
-    k = _check_k(k)
+    k = check_k(k)
     ideal = _dcg(sorted(grades.values(), reverse=True)[:k])
     # min() guards the last ulp of rounding; DCG <= ideal DCG holds mathematically.
     return min(1.0, _dcg(_gains(ranked, grades, k)) / ideal)
@@ -319,7 +312,7 @@ def ranking_metrics(
     """
     if isinstance(ks, Integral):
         raise TypeError(f"expected a sequence of cutoffs for ks, got ks={ks!r}; use ks=({ks},)")
-    checked = [_check_k(k) for k in ks]
+    checked = [check_k(k) for k in ks]
     if not checked:
         raise ValueError(f"expected at least one cutoff in ks, got ks={ks!r}")
     out: dict[str, float] = {}

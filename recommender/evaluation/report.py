@@ -15,13 +15,13 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from recommender.evaluation.harness import Evaluation, QueryResult
 from recommender.evaluation.sweep import SweepResult
+from recommender.store.atomic import atomic_write
 
 __all__ = ["write_report"]
 
@@ -57,34 +57,22 @@ def write_report(
         "per_query": [{"id": q.id, "metrics": q.metrics, "ranked": list(q.ranked),
                        "relevant": q.relevant} for q in rows],
     }
+    report = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     written = [
-        _write(out / "report.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n"),
-        _write(out / "report.md", _markdown(title, result, cutoffs, sweep or [], rows, k)),
+        atomic_write(out / "report.json", report),
+        atomic_write(out / "report.md", _markdown(title, result, cutoffs, sweep or [], rows, k)),
     ]
     figure = _figure_class()
     if figure is not None:
         if cutoffs:
-            written.append(_write(out / "metrics_at_k.png", _plot_at_k(figure, result, cutoffs)))
+            png = _plot_at_k(figure, result, cutoffs)
+            written.append(atomic_write(out / "metrics_at_k.png", png))
         if sweep:
-            written.append(_write(out / "sweep.png", _plot_sweep(figure, list(sweep), k)))
+            written.append(atomic_write(out / "sweep.png", _plot_sweep(figure, list(sweep), k)))
     return written
 
 
-# -- files ----------------------------------------------------------------------------------
-
-
-def _write(path: Path, content: str | bytes) -> Path:
-    """Write to a temporary file in the same directory, then rename it over ``path``."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+# -- plotting library ---------------------------------------------------------------------
 
 
 def _figure_class() -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -20,11 +20,11 @@ from recommender.errors import ConfigError
 from recommender.evaluation.harness import Protocol, evaluate
 from recommender.evaluation.links import Link
 from recommender.index.related_index import RelatedIndex
+from recommender.progress import Progress
 from recommender.records import Article
 
 __all__ = ["SweepResult", "parse_sweep_option", "sweep"]
 
-Progress = Callable[[str, int, int], None]
 _FIELDS = tuple(f.name for f in fields(BuildConfig))
 # fields that change how an index is computed but not what it contains
 _NO_EFFECT = ("block_mib",)

@@ -7,8 +7,9 @@ Layout::
     <name>.joblib      fitted Python objects (the vectorizer); joblib runs code on load,
                        so digests are checked *before* anything is unpickled
 
-A save writes a sibling temporary directory and renames it into place: a crash never
-leaves a half-written index where the serving one was.
+A save writes a sibling temporary directory and renames it into place
+(:func:`~recommender.store.atomic.publish_directory`): a crash never leaves a
+half-written index where the serving one was.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -29,6 +29,7 @@ import joblib
 import numpy as np
 
 from recommender.errors import IndexFormatError, IndexIntegrityError
+from recommender.store.atomic import fsync_file, publish_directory, temp_directory
 
 FORMAT_NAME = "recommender-index"
 FORMAT_VERSION = 2
@@ -71,19 +72,6 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_index(
     path: str | os.PathLike[str],
     arrays: dict[str, np.ndarray],
@@ -96,8 +84,7 @@ def write_index(
     ``texts`` are extra human-readable files (e.g. ``MODEL_CARD.md``), digested like the rest.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    tmp = temp_directory(target)
     try:
         files: dict[str, dict[str, Any]] = {}
         for name, array in arrays.items():
@@ -115,8 +102,7 @@ def write_index(
             files[name] = {}
         for name in files:
             file = tmp / name
-            with open(file, "rb+") as fh:
-                os.fsync(fh.fileno())
+            fsync_file(file)
             files[name] = {"sha256": file_sha256(file), "bytes": file.stat().st_size}
         manifest = {
             "format": FORMAT_NAME,
@@ -128,36 +114,12 @@ def write_index(
         }
         manifest_path = tmp / MANIFEST
         manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
-        with open(manifest_path, "rb+") as fh:
-            os.fsync(fh.fileno())
-        _publish(tmp, target)
+        fsync_file(manifest_path)
+        publish_directory(tmp, target, marker=MANIFEST)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
-
-
-def _publish(tmp: Path, target: Path) -> None:
-    """Swap ``tmp`` into ``target``; the old index is kept until the new one is in place."""
-    old: Path | None = None
-    if target.exists() or target.is_symlink():
-        if not (target / MANIFEST).is_file():
-            raise IndexFormatError(
-                f"refusing to replace {target}: it exists and is not an index "
-                "(no manifest.json); choose another output path or remove it"
-            )
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        old.rmdir()
-        os.replace(target, old)
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    _fsync_dir(target.parent)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
