@@ -13,7 +13,6 @@ import logging
 import operator
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.config.build import BuildConfig
-from recommender.errors import IndexFormatError, RecommenderError
-from recommender.index import updates
+from recommender.errors import RecommenderError
+from recommender.index import answers, storage, updates
 from recommender.index.articles import ArticleTable
 from recommender.index.catalogue import Catalogue, publication_day
 from recommender.index.graph import NeighbourGraph
+from recommender.index.parts import IndexParts
 from recommender.index.ranking import Ranking
 from recommender.index.space import VectorSpace
 from recommender.progress import Progress
@@ -34,20 +34,10 @@ from recommender.records import Article, Related
 from recommender.search.parallel import neighbour_graph
 from recommender.search.searcher import SearchSettings
 from recommender.search.topk import Candidates
-from recommender.store import directory
 from recommender.validation import check_k
 from recommender.vectorize.vectorizer import ArticleVectorizer
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, eq=False)
-class IndexParts:
-    """The three parts of an index, swapped together."""
-
-    table: ArticleTable
-    graph: NeighbourGraph
-    space: VectorSpace
 
 
 class RelatedIndex:
@@ -200,9 +190,9 @@ class RelatedIndex:
             keep = table.filter_mask(positions, filt)
             positions, values, sims = positions[keep], values[keep], sims[keep]
         if len(positions) < k and graph.is_full(row):
-            return self._search(parts, parts.space.X[row], k, filt, own=row,
-                                date=table.published[row])
-        return self._records(table, positions[:k], values[:k], sims[:k])
+            return answers.searched(parts, self.config, self.ranking, parts.space.X[row], k, filt,
+                                    own=row, date=table.published[row])
+        return answers.records(table, positions[:k], values[:k], sims[:k])
 
     def similar(
         self,
@@ -226,42 +216,8 @@ class RelatedIndex:
         parts = self._parts
         x = parts.space.vectorize_one(article)
         own = parts.table.positions.get(article.id, -1)
-        return self._search(parts, x, k, filt, own=own, date=publication_day(article.published))
-
-    def _search(
-        self, parts: IndexParts, x: sp.csr_matrix, k: int, filt: Filter, *, own: int,
-        date: np.datetime64,
-    ) -> list[Related]:
-        """Best ``k`` for one vector, searched as the build searched its rows: the
-        ``max(k, K)`` most similar candidates, ordered by the ranking."""
-        table = parts.table
-        pool = max(k, parts.graph.n_neighbors)
-        same_section = self.config.same_section and own >= 0
-        candidates = Candidates(
-            alive=None if len(table.positions) == table.n_rows else table.alive,
-            sections=table.section_codes if same_section else None,
-            accept=None if filt.is_empty else (lambda cols: table.filter_mask(cols, filt)),
-        )
-        query_sections = table.section_codes[[own]] if same_section else None
-        found, sims = parts.space.searcher.search(x, pool, own=np.array([own]),
-                                                   candidates=candidates,
-                                                   query_sections=query_sections)
-        cand, scores, sims = self.ranking.order(found, sims, np.array([date]), table.published,
-                                                parts.graph.hubs)
-        return self._records(table, cand[0, :k], scores[0, :k], sims[0, :k])
-
-    @staticmethod
-    def _records(
-        table: ArticleTable, positions: np.ndarray, values: np.ndarray, sims: np.ndarray
-    ) -> list[Related]:
-        """Records of the non-empty slots, scores clipped to [0, 1] as arrays."""
-        live = positions >= 0
-        at = positions[live].tolist()
-        scores = np.minimum(np.maximum(values[live], 0.0), 1.0).tolist()
-        similarity = np.minimum(np.maximum(sims[live].astype(np.float16), 0.0), 1.0).tolist()
-        ids, titles = table.ids, table.titles
-        return [Related(id=ids[p], score=s, title=titles[p], similarity=m)
-                for p, s, m in zip(at, scores, similarity, strict=True)]
+        return answers.searched(parts, self.config, self.ranking, x, k, filt, own=own,
+                                date=publication_day(article.published))
 
     # -- changing -------------------------------------------------------------------------
     def add(self, articles: Iterable[Article], *, replace: bool = False) -> None:
@@ -295,22 +251,7 @@ class RelatedIndex:
 
         ``model_card`` (Markdown) is stored beside the arrays as ``MODEL_CARD.md``.
         """
-        table, graph, space = self._parts.table, self._parts.graph, self._parts.space
-        arrays = {**graph.to_arrays(), **space.to_arrays(), **table.to_arrays()}
-        info = {"config": self.config.to_dict(), "counts": self._counts()}
-        texts = {"MODEL_CARD.md": model_card} if model_card is not None else None
-        return directory.write_index(path, arrays, space.objects(), info, texts)
-
-    def _counts(self) -> dict[str, int]:
-        table, space = self._parts.table, self._parts.space
-        return {
-            "articles": len(table), "stored_rows": table.n_rows,
-            "features": space.n_features,
-            "text_features": space.vectorizer.n_text_features_,
-            "tags": len(space.vectorizer.tag_vocabulary_),
-            "sections": len(table.section_names), "n_neighbors": self.n_neighbors,
-            "matrix_nnz": int(space.X.nnz),
-        }
+        return storage.save(self.config, self._parts, path, model_card=model_card)
 
     @classmethod
     def load(
@@ -321,24 +262,7 @@ class RelatedIndex:
         Only load indexes you built: the vectorizer is stored with joblib, which runs
         code when unpickling (the digests guard against corruption, not against malice).
         """
-        stored = directory.read_index(path, mmap=mmap, verify=verify)
-        # plain ndarray views of the mapped files: same memory, without np.memmap's
-        # per-slice overhead (and accepted by compiled kernels that reject memmaps)
-        a = {name: np.asarray(array) for name, array in stored.arrays.items()}
-        manifest = stored.manifest
-        try:
-            config = BuildConfig.from_dict(manifest["config"], source=f"{path}/manifest.json")
-            space = VectorSpace.from_stored(a, stored.objects,
-                                            int(manifest["counts"]["features"]),
-                                            SearchSettings.from_config(config))
-            parts = IndexParts(ArticleTable.from_arrays(a), NeighbourGraph.from_arrays(a), space)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise IndexFormatError(f"{path}: index files are inconsistent ({exc!r}); "
-                                   "rebuild the index") from None
-        if not (parts.table.n_rows == parts.graph.neighbors.shape[0] == space.X.shape[0]):
-            raise IndexFormatError(f"{path}: index files are inconsistent (row counts "
-                                   "differ between the arrays); rebuild the index")
-        return cls(config, parts)
+        return cls(*storage.load(path, mmap=mmap, verify=verify))
 
     def info(self) -> dict[str, Any]:
         """Counts and config, as stored in the manifest."""

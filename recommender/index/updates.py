@@ -12,14 +12,13 @@ import numpy as np
 
 from recommender.errors import CorpusError, RecommenderError
 from recommender.index.graph import NeighbourGraph
+from recommender.index.parts import IndexParts
 from recommender.records import Article
 from recommender.search.topk import Candidates, merge_into_rows, topk_rows
 
 if TYPE_CHECKING:
     from recommender.config.build import BuildConfig
     from recommender.index.ranking import Ranking
-    from recommender.index.related_index import IndexParts
-
 
 def _check_batch(parts: IndexParts, articles: list[Article], replace: bool) -> list[str]:
     """Ids of ``articles`` already indexed; errors for repeats and unwanted replaces."""
@@ -47,8 +46,6 @@ def with_added(
     New rows get their K nearest neighbours exactly; every existing row is offered the new
     articles and keeps its best K; rows that changed are put back in ranking order.
     """
-    from recommender.index.related_index import IndexParts
-
     present = _check_batch(parts, articles, replace)
     table = parts.table.without(present).appended(articles)
     space = parts.space.appended(parts.space.vectorize(articles))

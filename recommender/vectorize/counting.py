@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
 
 from recommender.analysis import Analyzer, normalize_tags
+from recommender.progress import Progress
 from recommender.records import Article
 from recommender.vectorize.vocabulary import GrowingVocabulary, TokenIds, extend_ids
 
@@ -177,7 +178,7 @@ class TermCounter:
         return worker, new_terms, new_tags, counts
 
     def count_stream(
-        self, articles: Iterable[Article], progress: Callable[[str, int, int], None] | None,
+        self, articles: Iterable[Article], progress: Progress | None,
         expected: int,
     ) -> tuple[list[str], list[str], Counts]:
         """Fit-time counting in one pass over ``articles``, a chunk at a time.

@@ -13,7 +13,7 @@ exactly, with ``w_tags = tag_weight``, ``w_title = title_match_weight`` and
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from recommender.analysis import Analyzer, detect_language, get_analyzer, normalize_tags
 from recommender.config.build import BuildConfig
+from recommender.progress import Progress
 from recommender.records import Article
 from recommender.vectorize.counting import TermCounter, with_bigrams
 from recommender.vectorize.vocabulary import known_ids
@@ -133,7 +134,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
 
     def fit_transform(
         self, X: Iterable[Article], y: object = None, *,
-        progress: Callable[[str, int, int], None] | None = None,
+        progress: Progress | None = None,
     ) -> sp.csr_matrix:
         """Fit and return the rows of ``X`` in one pass over the text.
 

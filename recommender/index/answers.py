@@ -1,0 +1,54 @@
+"""Answers of one query: a searched vector ranked like the stored rows, as records."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.config.build import BuildConfig
+from recommender.index.articles import ArticleTable
+from recommender.index.parts import IndexParts
+from recommender.index.ranking import Ranking
+from recommender.query.filters import Filter
+from recommender.records import Related
+from recommender.search.topk import Candidates
+
+
+def searched(
+    parts: IndexParts, config: BuildConfig, ranking: Ranking, x: sp.csr_matrix, k: int,
+    filt: Filter, *, own: int, date: np.datetime64,
+) -> list[Related]:
+    """Best ``k`` for one vector, searched as the build searched its rows: the
+    ``max(k, K)`` most similar candidates, ordered by the ranking.
+
+    ``own`` is the vector's own row (never an answer), -1 for a draft; ``date`` its
+    publication day (NaT when unknown), for the ranking's time factor.
+    """
+    table = parts.table
+    pool = max(k, parts.graph.n_neighbors)
+    same_section = config.same_section and own >= 0
+    candidates = Candidates(
+        alive=None if len(table.positions) == table.n_rows else table.alive,
+        sections=table.section_codes if same_section else None,
+        accept=None if filt.is_empty else (lambda cols: table.filter_mask(cols, filt)),
+    )
+    query_sections = table.section_codes[[own]] if same_section else None
+    found, sims = parts.space.searcher.search(x, pool, own=np.array([own]),
+                                               candidates=candidates,
+                                               query_sections=query_sections)
+    cand, scores, sims = ranking.order(found, sims, np.array([date]), table.published,
+                                       parts.graph.hubs)
+    return records(table, cand[0, :k], scores[0, :k], sims[0, :k])
+
+
+def records(
+    table: ArticleTable, positions: np.ndarray, values: np.ndarray, sims: np.ndarray
+) -> list[Related]:
+    """Records of the non-empty slots, scores clipped to [0, 1] as arrays."""
+    live = positions >= 0
+    at = positions[live].tolist()
+    scores = np.minimum(np.maximum(values[live], 0.0), 1.0).tolist()
+    similarity = np.minimum(np.maximum(sims[live].astype(np.float16), 0.0), 1.0).tolist()
+    ids, titles = table.ids, table.titles
+    return [Related(id=ids[p], score=s, title=titles[p], similarity=m)
+            for p, s, m in zip(at, scores, similarity, strict=True)]

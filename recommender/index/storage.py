@@ -1,0 +1,61 @@
+"""An index's parts to and from its directory (the files are :mod:`recommender.store`'s)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from recommender.config.build import BuildConfig
+from recommender.errors import IndexFormatError
+from recommender.index.articles import ArticleTable
+from recommender.index.graph import NeighbourGraph
+from recommender.index.parts import IndexParts
+from recommender.index.space import VectorSpace
+from recommender.search.searcher import SearchSettings
+from recommender.store import directory
+
+
+def counts(parts: IndexParts) -> dict[str, int]:
+    """The counts the manifest records."""
+    table, space = parts.table, parts.space
+    return {
+        "articles": len(table), "stored_rows": table.n_rows,
+        "features": space.n_features,
+        "text_features": space.vectorizer.n_text_features_,
+        "tags": len(space.vectorizer.tag_vocabulary_),
+        "sections": len(table.section_names), "n_neighbors": parts.graph.n_neighbors,
+        "matrix_nnz": int(space.X.nnz),
+    }
+
+
+def save(config: BuildConfig, parts: IndexParts, path: str | os.PathLike[str], *,
+         model_card: str | None = None) -> Path:
+    """Every part's arrays, the vectorizer and the manifest, written atomically."""
+    arrays = {**parts.graph.to_arrays(), **parts.space.to_arrays(), **parts.table.to_arrays()}
+    info = {"config": config.to_dict(), "counts": counts(parts)}
+    texts = {"MODEL_CARD.md": model_card} if model_card is not None else None
+    return directory.write_index(path, arrays, parts.space.objects(), info, texts)
+
+
+def load(path: str | os.PathLike[str], *, mmap: bool = True,
+         verify: bool = True) -> tuple[BuildConfig, IndexParts]:
+    """The config and parts of an index directory, checked before anything is unpickled."""
+    stored = directory.read_index(path, mmap=mmap, verify=verify)
+    # plain ndarray views of the mapped files: same memory, without np.memmap's
+    # per-slice overhead (and accepted by compiled kernels that reject memmaps)
+    a = {name: np.asarray(array) for name, array in stored.arrays.items()}
+    manifest = stored.manifest
+    try:
+        config = BuildConfig.from_dict(manifest["config"], source=f"{path}/manifest.json")
+        space = VectorSpace.from_stored(a, stored.objects, int(manifest["counts"]["features"]),
+                                        SearchSettings.from_config(config))
+        parts = IndexParts(ArticleTable.from_arrays(a), NeighbourGraph.from_arrays(a), space)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise IndexFormatError(f"{path}: index files are inconsistent ({exc!r}); "
+                               "rebuild the index") from None
+    if not parts.table.n_rows == parts.graph.neighbors.shape[0] == space.X.shape[0]:
+        raise IndexFormatError(f"{path}: index files are inconsistent (row counts differ "
+                               "between the arrays); rebuild the index")
+    return config, parts
