@@ -1,0 +1,19 @@
+"""The installed package's version, read from its metadata.
+
+A module of its own, with nothing but :mod:`importlib.metadata`, so that
+``recommender --version`` does not load numpy, scipy or joblib to print one line.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+__all__ = ["package_version"]
+
+
+def package_version() -> str:
+    """The version pip installed, or ``0+unknown`` when running from a source tree."""
+    try:
+        return metadata.version("recommender")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        return "0+unknown"
