@@ -6,13 +6,13 @@ A module of its own, with nothing but :mod:`importlib.metadata`, so that
 
 from __future__ import annotations
 
-from importlib import metadata
-
 __all__ = ["package_version"]
 
 
 def package_version() -> str:
     """The version pip installed, or ``0+unknown`` when running from a source tree."""
+    from importlib import metadata  # ~18 ms of imports (email, zipfile): only when asked
+
     try:
         return metadata.version("recommender")
     except metadata.PackageNotFoundError:  # running from a source tree
