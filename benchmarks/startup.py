@@ -54,7 +54,9 @@ GOALS = (
 
 
 def environment() -> dict[str, str]:
-    """The checkout first on the path, so its code is what is measured."""
+    """The checkout first on the path (and the children's working directory, which
+    ``-c`` and ``-m`` put before it), so its code is what is measured.
+    """
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *([path] if path else [])])}
 
@@ -62,8 +64,8 @@ def environment() -> dict[str, str]:
 def run_once(python: str, args: Sequence[str], env: dict[str, str]) -> float:
     """Seconds from spawn to exit of one fresh interpreter; a failure stops the benchmark."""
     started = time.perf_counter()
-    done = subprocess.run([python, *args], env=env, capture_output=True, timeout=120,  # noqa: S603
-                          check=False)
+    done = subprocess.run([python, *args], env=env, cwd=ROOT, capture_output=True,  # noqa: S603
+                          timeout=120, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{python} {' '.join(args)} exited with {done.returncode}: "
@@ -73,8 +75,8 @@ def run_once(python: str, args: Sequence[str], env: dict[str, str]) -> float:
 
 def imports(python: str, args: Sequence[str], env: dict[str, str]) -> dict[str, Any]:
     """How many modules the case imports, and which of the heavy packages among them."""
-    done = subprocess.run([python, "-X", "importtime", *args], env=env, capture_output=True,  # noqa: S603
-                          text=True, timeout=120, check=False)
+    done = subprocess.run([python, "-X", "importtime", *args], env=env, cwd=ROOT,  # noqa: S603
+                          capture_output=True, text=True, timeout=120, check=False)
     names = [line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
              if line.startswith("import time:") and "|" in line]
     modules = [n for n in names if n != "imported package"]

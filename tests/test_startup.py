@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import recommender
 from recommender.version import package_version
 
+ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("numpy", "scipy", "sklearn", "joblib")
 REPORT = f"import sys; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
 
@@ -21,8 +23,9 @@ REPORT = f"import sys; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
 def python(*args: str) -> subprocess.CompletedProcess[str]:
     """Run a fresh interpreter (the test process has long imported everything)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    # -c and -m put the working directory first on sys.path: make it this checkout
+    return subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)
 
 
 def imported_by(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
