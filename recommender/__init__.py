@@ -1,7 +1,16 @@
-"""recommender: related stories for publishing sites (TF-IDF + tag overlap)."""
+"""recommender: related stories for publishing sites (TF-IDF + tag overlap).
 
-from recommender.config.build import BuildConfig
-from recommender.corpus.reader import read_articles
+The public names are loaded on first use (PEP 562): ``import recommender`` costs the
+errors and the records only, and numpy, scipy, scikit-learn and joblib are imported
+when ``RelatedIndex``, ``ArticleVectorizer`` or ``evaluate`` are first touched. The
+``TYPE_CHECKING`` imports let mypy and IDEs see every name as before.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from recommender.errors import (
     ClusterError,
     ConfigError,
@@ -11,10 +20,14 @@ from recommender.errors import (
     RecommenderError,
     UnknownArticleError,
 )
-from recommender.evaluation.harness import evaluate
-from recommender.index.related_index import RelatedIndex
 from recommender.records import Article, Related
-from recommender.vectorize.vectorizer import ArticleVectorizer
+
+if TYPE_CHECKING:
+    from recommender.config.build import BuildConfig
+    from recommender.corpus.reader import read_articles
+    from recommender.evaluation.harness import evaluate
+    from recommender.index.related_index import RelatedIndex
+    from recommender.vectorize.vectorizer import ArticleVectorizer
 
 __all__ = [
     "Article",
@@ -32,3 +45,27 @@ __all__ = [
     "evaluate",
     "read_articles",
 ]
+
+# public name -> the module that defines it, imported on first access
+_LAZY = {
+    "ArticleVectorizer": "recommender.vectorize.vectorizer",
+    "BuildConfig": "recommender.config.build",
+    "RelatedIndex": "recommender.index.related_index",
+    "evaluate": "recommender.evaluation.harness",
+    "read_articles": "recommender.corpus.reader",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module behind a lazy public name, then cache the name here."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, lazy ones included (for ``dir()`` and tab completion)."""
+    return sorted(set(globals()) | set(__all__))

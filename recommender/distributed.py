@@ -22,18 +22,13 @@ from typing import Any
 import joblib
 
 from recommender.errors import ClusterError
+from recommender.version import installed_version
 
 logger = logging.getLogger(__name__)
 
 _INSTALL = "pip install 'recommender[dask]'"
-
-
-def _installed_version() -> str | None:
-    """The ``recommender`` version installed here, or None when run from a source tree."""
-    try:
-        return importlib.metadata.version("recommender")
-    except importlib.metadata.PackageNotFoundError:
-        return None
+#: this process's version (a name of this module, so tests can stand in for it)
+_installed_version = installed_version
 
 
 def _check_workers(client: Any, address: str) -> None:

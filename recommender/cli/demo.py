@@ -7,10 +7,15 @@ from pathlib import Path
 import click
 
 from recommender.cli import output as out
-from recommender.corpus.reader import read_articles
-from recommender.demo import demo_corpus_path, pick_queries, showcase
-from recommender.index.related_index import RelatedIndex
-from recommender.pipeline import build_from_files
+
+
+def demo_corpus_path() -> Path:
+    """Where the bundled corpus is (:mod:`recommender.demo` imports the index, so it is
+    imported here on call, not when ``recommender --help`` lists this command).
+    """
+    from recommender.demo import demo_corpus_path as bundled
+
+    return bundled()
 
 
 @click.command("demo")
@@ -31,6 +36,11 @@ def demo_command(
     Stories that the article's editor had also linked are marked in the "editor"
     column: agreement with editors is what the engine aims for.
     """
+    from recommender.corpus.reader import read_articles
+    from recommender.demo import pick_queries, showcase
+    from recommender.index.related_index import RelatedIndex
+    from recommender.pipeline import build_from_files
+
     corpus = demo_corpus_path()
     if not corpus.is_file():
         raise click.ClickException(

@@ -2,27 +2,29 @@
 
 A thin layer over :func:`recommender.evaluation.harness.evaluate_per_query`,
 :func:`recommender.evaluation.sweep.sweep` and :func:`recommender.evaluation.report.write_report`;
-``recommender/cli.py`` registers it with ``main.add_command(evaluate_command)``.
+``recommender/cli/__init__.py`` loads it when the ``evaluate`` command is looked up.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from recommender.cli import output as out
-from recommender.corpus.reader import read_articles
 from recommender.errors import RecommenderError
-from recommender.evaluation.harness import PROTOCOLS, Evaluation, evaluate_per_query
-from recommender.evaluation.links import read_links
-from recommender.evaluation.report import write_report
-from recommender.evaluation.sweep import SweepResult, parse_sweep_option, sweep
-from recommender.index.related_index import RelatedIndex
 from recommender.store.atomic import atomic_write
 
+if TYPE_CHECKING:
+    from recommender.evaluation.harness import Evaluation
+    from recommender.evaluation.sweep import SweepResult
+
 __all__ = ["evaluate_command"]
+
+# recommender.evaluation.harness.PROTOCOLS, spelled out so that listing this command
+# does not import numpy; tests/test_startup.py checks that the two stay equal
+PROTOCOLS: tuple[str, ...] = ("indexed", "cold", "as-of-date")
 
 _PER_K = ("P", "R", "MAP", "nDCG", "Hit")
 _COUNTS = ("links", "links_used", "links_missing", "links_unreachable", "links_self",
@@ -96,6 +98,13 @@ def evaluate_command(index: Path, corpus: tuple[Path, ...], fmt: out.OutputForma
 
 def _run(index_path: Path, corpus: tuple[Path, ...], fmt: out.OutputFormat,
          opts: dict[str, Any]) -> None:
+    from recommender.corpus.reader import read_articles
+    from recommender.evaluation.harness import evaluate_per_query
+    from recommender.evaluation.links import read_links
+    from recommender.evaluation.report import write_report
+    from recommender.evaluation.sweep import parse_sweep_option, sweep
+    from recommender.index.related_index import RelatedIndex
+
     grid = dict(parse_sweep_option(text) for text in opts["sweeps"])
     index = RelatedIndex.load(index_path)
     articles = read_articles(list(corpus))

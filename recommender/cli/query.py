@@ -16,14 +16,16 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from recommender.cli import output as out
 from recommender.corpus.drafts import parse_draft
-from recommender.index.related_index import RelatedIndex
 from recommender.records import Related
+
+if TYPE_CHECKING:
+    from recommender.index.related_index import RelatedIndex
 
 F = TypeVar("F", bound=Callable[..., Any])
 Answers = list[tuple[str, str, list[Related]]]  # (query id, query title, results)
@@ -97,6 +99,9 @@ def print_answers(answers: Answers, fmt: out.OutputFormat) -> None:
 
 
 def _load(index: Path, verify: bool) -> RelatedIndex:
+    """Load the index; numpy, scipy and scikit-learn are imported here, not at start-up."""
+    from recommender.index.related_index import RelatedIndex
+
     return RelatedIndex.load(index, verify=verify)
 
 
@@ -147,7 +152,8 @@ def _read_stdin() -> bytes:
 @click.option("--body", default=None, help="Body text of the draft.")
 @click.option("--tag", "tags", multiple=True, help="A tag of the draft (repeatable).")
 @click.option("--language", default=None,
-              help="Language of the draft, e.g. 'fr'. [default: detected]")
+              help="Language of the draft, e.g. 'fr' ('auto' or unset: the index's default "
+                   "language, else detected).")
 @query_options
 @out.output_options
 def similar_command(index: Path, fmt: out.OutputFormat, **params: Any) -> None:

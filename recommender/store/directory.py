@@ -30,6 +30,7 @@ import numpy as np
 
 from recommender.errors import IndexFormatError, IndexIntegrityError
 from recommender.store.atomic import fsync_file, publish_directory, temp_directory
+from recommender.version import package_version  # re-exported: callers import it from here
 
 FORMAT_NAME = "recommender-index"
 FORMAT_VERSION = 2
@@ -44,13 +45,6 @@ class StoredIndex:
     arrays: dict[str, np.ndarray]
     objects: dict[str, Any]
     manifest: dict[str, Any]
-
-
-def package_version() -> str:
-    try:
-        return metadata.version("recommender")
-    except metadata.PackageNotFoundError:  # running from a source tree
-        return "0+unknown"
 
 
 def _versions() -> dict[str, str]:
