@@ -121,6 +121,6 @@ def test_an_unknown_article_language_names_the_article() -> None:
     vectorizer = ArticleVectorizer(max_df=1.0)
     with pytest.raises(CorpusError, match=r"^article 'de-7': language field: unknown language "
                                           r"'de'; available: en, fr, none .*register_language"):
-        vectorizer.article_language(article)
+        vectorizer.fit_transform([article])
     with pytest.raises(RecommenderError, match="article 'de-7'"):
         vectorizer.fit([EN, article])

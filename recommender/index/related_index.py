@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import operator
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -20,10 +19,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.config.build import BuildConfig
-from recommender.errors import RecommenderError
-from recommender.index import answers, storage, updates
+from recommender.index import answers, building, storage, updates
 from recommender.index.articles import ArticleTable
-from recommender.index.catalogue import Catalogue, publication_day
+from recommender.index.catalogue import publication_day
 from recommender.index.graph import NeighbourGraph
 from recommender.index.parts import IndexParts
 from recommender.index.ranking import Ranking
@@ -31,9 +29,6 @@ from recommender.index.space import VectorSpace
 from recommender.progress import Progress
 from recommender.query.filters import Filter
 from recommender.records import Article, Related
-from recommender.search.parallel import neighbour_graph
-from recommender.search.searcher import SearchSettings
-from recommender.search.topk import Candidates
 from recommender.validation import check_k
 from recommender.vectorize.vectorizer import ArticleVectorizer
 
@@ -107,32 +102,8 @@ class RelatedIndex:
         core; the backend (local processes, Dask, Ray) is whatever the caller configured.
         """
         config = config or BuildConfig()
-        catalogue = Catalogue(articles)
-        if progress is not None:
-            progress("vectorize", 0, operator.length_hint(catalogue, 0))
-        vectorizer = ArticleVectorizer.from_config(config, n_jobs=n_jobs)
-        try:
-            X = vectorizer.fit_transform(catalogue, progress=progress)
-        except ValueError as exc:
-            if catalogue.count == 0 and not isinstance(exc, RecommenderError):
-                raise RecommenderError("cannot build an index from 0 articles") from None
-            raise
-        vectorizer.set_params(n_jobs=None)  # a loaded index must not inherit this machine's
-        n = catalogue.count
-        if progress is not None:
-            progress("vectorize", n, n)
-        table = ArticleTable.from_catalogue(catalogue)
-        space = VectorSpace(vectorizer, X, SearchSettings.from_config(config), XT=X.T.tocsr())
-        candidates = Candidates(sections=table.section_codes if config.same_section else None)
-        k = min(config.n_neighbors, max(n - 1, 1))
-        neighbors, similarity = neighbour_graph(
-            space.searcher, k, candidates=candidates, n_jobs=n_jobs,
-            budget_bytes=config.block_mib << 20, progress=progress,
-        )
-        graph = NeighbourGraph.ranked(neighbors, similarity, table.published,
-                                      Ranking.from_config(config))
-        logger.info("built index of %d articles, %d features", n, X.shape[1])
-        return cls(config, IndexParts(table, graph, space))
+        return cls(config, building.build_parts(articles, config, n_jobs=n_jobs,
+                                                progress=progress))
 
     # -- reading --------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -22,11 +22,19 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from recommender.analysis import Analyzer, detect_language, get_analyzer, normalize_tags
+from recommender.analysis.languages import AUTO
 from recommender.config.build import BuildConfig
+from recommender.errors import CorpusError, UnknownLanguageError
 from recommender.progress import Progress
 from recommender.records import Article
 from recommender.vectorize.counting import TermCounter, with_bigrams
-from recommender.vectorize.vocabulary import known_ids
+from recommender.vectorize.vocabulary import (
+    document_frequencies,
+    kept_terms,
+    known_ids,
+    smooth_idf,
+    sorted_vocabulary,
+)
 from recommender.vectorize.weighting import select_columns, weight_rows, weighted_unit_rows
 
 #: defaults live in BuildConfig only
@@ -92,39 +100,31 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
     def article_language(self, article: Article) -> str:
         """The analyzer language of one article: its field, the default, else detection.
 
-        ``"auto"`` counts as no value, like None, in the field and in the default. An
-        unknown code in the field is a CorpusError naming the article and the code.
+        ``"auto"`` counts as no value, like None, in the field and in the default.
         """
-        language = article.language
-        if language and language != "auto":  # recommender.analysis.languages.AUTO
-            try:  # the shared analyzer is a cached lookup that checks the code
-                get_analyzer(language, stem=self.stem, stop_words=self.stop_words)
-            except ValueError as exc:  # UnknownLanguageError
-                from recommender.errors import CorpusError
-
-                raise CorpusError(f"article {article.id!r}: language field: {exc}; or leave "
-                                  "the field empty to have it detected") from None
-            return language
-        if self.language and self.language != "auto":
+        if article.language and article.language != AUTO:
+            return article.language
+        if self.language and self.language != AUTO:
             return self.language
         return detect_language(f"{article.title}\n{article.body[:2000]}")
 
     def _analyzer_for(self, article: Article) -> Analyzer:
-        """The shared analyzer of the article's language and this vectorizer's settings."""
-        return get_analyzer(self.article_language(article), stem=self.stem,
-                            stop_words=self.stop_words)
+        """The shared analyzer of the article's language and this vectorizer's settings.
+
+        An unknown code in the article's own field is a CorpusError naming the article.
+        """
+        language = self.article_language(article)
+        try:
+            return get_analyzer(language, stem=self.stem, stop_words=self.stop_words)
+        except UnknownLanguageError as exc:
+            if language != article.language:
+                raise
+            raise CorpusError(f"article {article.id!r}: language field: {exc}; or leave the "
+                              "field empty to have it detected") from None
 
     def _counter(self) -> TermCounter:
         """Counts terms and tags as this vectorizer analyses them."""
         return TermCounter(self._analyzer_for, bool(self.bigrams), self.n_jobs)
-
-    def _limits(self, n_docs: int) -> tuple[float, float]:
-        def as_count(v: int | float) -> float:
-            return v * n_docs if isinstance(v, float) else float(v)
-
-        low, high = as_count(self.min_df), as_count(self.max_df)
-        # A tiny corpus must not lose every term to max_df: keep terms found in 1 document.
-        return low, max(high, 1.0)
 
     # -- estimator API --------------------------------------------------------------------
     def fit(self, X: Iterable[Article], y: object = None) -> ArticleVectorizer:
@@ -147,44 +147,18 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         n = counts.title.shape[0]
         if n == 0:
             raise ValueError("expected at least 1 article to fit, got 0")
-        df = self._document_frequencies(counts.title, counts.body, len(terms))
-        low, high = self._limits(n)
-        keep = (df >= low) & (df <= high)
-        if self.max_features is not None and keep.sum() > self.max_features:
-            order = np.lexsort((np.arange(len(df)), -df))  # most frequent first, then first seen
-            order = order[keep[order]][: self.max_features]
-            keep = np.zeros_like(keep)
-            keep[order] = True
-        kept_terms = np.array(terms, dtype=object)[keep]
-        order = np.argsort(kept_terms.astype(str), kind="stable")  # sorted vocabulary
-        old_index = np.flatnonzero(keep)[order]
-        self.vocabulary_ = {str(t): i for i, t in enumerate(kept_terms[order])}
-        self.idf_ = (np.log((1.0 + n) / (1.0 + df[old_index])) + 1.0).astype(np.float64)
-
+        df = document_frequencies(counts.title, counts.body, len(terms), self.title_weight)
+        keep = kept_terms(df, n, self.min_df, self.max_df, self.max_features)
+        self.vocabulary_, old_index = sorted_vocabulary(terms, keep)
+        self.idf_ = smooth_idf(df[old_index], n)
         tag_df = np.bincount(counts.tags.indices, minlength=len(tags))
-        tag_order = np.argsort(np.array(tags, dtype=object).astype(str), kind="stable")
-        self.tag_vocabulary_ = {tags[j]: i for i, j in enumerate(tag_order)}
-        self.tag_idf_ = np.log((1.0 + n) / (1.0 + tag_df[tag_order])) + 1.0
+        self.tag_vocabulary_, tag_order = sorted_vocabulary(tags, np.ones(len(tags), dtype=bool))
+        self.tag_idf_ = smooth_idf(tag_df[tag_order], n)
         self.n_documents_ = n
         title = select_columns(counts.title, old_index)
         counts.body = select_columns(counts.body, old_index)  # the old arrays go at once
         tag_matrix = select_columns(counts.tags, tag_order)
         return self._assemble(title, counts.body, tag_matrix)
-
-    def _document_frequencies(
-        self, title: sp.csr_matrix, body: sp.csr_matrix, n_terms: int
-    ) -> np.ndarray:
-        """Articles whose weighted text (title and body) holds each term.
-
-        Counted as body + title - both, so the long body matrix is never copied.
-        """
-        df = np.bincount(body.indices, minlength=n_terms)
-        if self.title_weight > 0 and title.nnz:
-            both = title.multiply(body).tocsr()
-            both.eliminate_zeros()
-            df += np.bincount(title.indices, minlength=n_terms)
-            df -= np.bincount(both.indices, minlength=n_terms)
-        return df
 
     def transform(self, X: Iterable[Article]) -> sp.csr_matrix:
         """Rows of unseen articles; words and tags outside the fitted vocabulary are ignored."""

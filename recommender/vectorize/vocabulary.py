@@ -1,4 +1,4 @@
-"""Term -> id lookups for counting, and the two speed tricks of the counting loop.
+"""Vocabularies: which terms a fit keeps, their ids and IDF, and the lookups of counting.
 
 Both dict subclasses fill themselves on a miss (``__missing__``), so the counting loop
 is ``map(lookup.__getitem__, tokens)``, a C-level loop, and only a token or term never
@@ -15,8 +15,54 @@ import itertools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from recommender.analysis import Analyzer
+
+
+def document_frequencies(
+    title: sp.csr_matrix, body: sp.csr_matrix, n_terms: int, title_weight: float
+) -> np.ndarray:
+    """Articles whose weighted text (title and body) holds each term.
+
+    Counted as body + title - both, so the long body matrix is never copied.
+    """
+    df = np.bincount(body.indices, minlength=n_terms)
+    if title_weight > 0 and title.nnz:
+        both = title.multiply(body).tocsr()
+        both.eliminate_zeros()
+        df += np.bincount(title.indices, minlength=n_terms)
+        df -= np.bincount(both.indices, minlength=n_terms)
+    return df
+
+
+def kept_terms(df: np.ndarray, n_docs: int, min_df: int | float, max_df: int | float,
+               max_features: int | None) -> np.ndarray:
+    """Mask of the terms a fit keeps: ``min_df <= df <= max_df`` (a share when float, a
+    count when int), then the ``max_features`` most frequent (first seen on ties)."""
+    def as_count(v: int | float) -> float:
+        return v * n_docs if isinstance(v, float) else float(v)
+
+    # a tiny corpus must not lose every term to max_df: keep terms found in 1 document
+    keep = (df >= as_count(min_df)) & (df <= max(as_count(max_df), 1.0))
+    if max_features is not None and keep.sum() > max_features:
+        order = np.lexsort((np.arange(len(df)), -df))
+        order = order[keep[order]][:max_features]
+        keep = np.zeros_like(keep)
+        keep[order] = True
+    return keep
+
+
+def sorted_vocabulary(terms: Sequence[str], keep: np.ndarray) -> tuple[dict[str, int], np.ndarray]:
+    """The kept terms, sorted, as term -> id, and each new id's old position in ``terms``."""
+    kept = np.array(terms, dtype=object)[keep]
+    order = np.argsort(kept.astype(str), kind="stable")
+    return {str(t): i for i, t in enumerate(kept[order])}, np.flatnonzero(keep)[order]
+
+
+def smooth_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """``log((1 + n) / (1 + df)) + 1``, scikit-learn's smoothed IDF, as float64."""
+    return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float64)
 
 
 def known_ids(vocabulary: dict[str, int], terms: Sequence[str]) -> np.ndarray:
