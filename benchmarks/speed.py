@@ -259,11 +259,11 @@ def child_sparse_dot_topn(spec: dict[str, Any], sampler: _TreeSampler | None) ->
     from sparse_dot_topn import sp_matmul_topn
 
     from recommender.config.build import BuildConfig
-    from recommender.index.related_index import vectorizer_for
+    from recommender.vectorize import ArticleVectorizer
 
     arts = _read(spec)
     t = time.perf_counter()
-    X = vectorizer_for(BuildConfig()).fit_transform(arts)
+    X = ArticleVectorizer.from_config(BuildConfig()).fit_transform(arts)
     _emit(event="stage", stage="vectorize", seconds=time.perf_counter() - t)
     k, jobs = spec["n_neighbors"], spec["jobs"]
     threads = None if jobs in (None, 1) else (os.cpu_count() if jobs < 0 else jobs)
