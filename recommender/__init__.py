@@ -9,6 +9,7 @@ when ``RelatedIndex``, ``ArticleVectorizer`` or ``evaluate`` are first touched. 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from recommender.errors import (
@@ -19,6 +20,7 @@ from recommender.errors import (
     IndexIntegrityError,
     RecommenderError,
     UnknownArticleError,
+    UnknownLanguageError,
 )
 from recommender.records import Article, Related
 
@@ -42,6 +44,7 @@ __all__ = [
     "Related",
     "RelatedIndex",
     "UnknownArticleError",
+    "UnknownLanguageError",
     "evaluate",
     "read_articles",
 ]
@@ -57,10 +60,16 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import the module behind a lazy public name, then cache the name here."""
+    """Import the module behind a lazy public name, then cache the name here.
+
+    Subpackages and modules resolve too (``rc.corpus.articles_from_records``), as they
+    did when this file imported them eagerly.
+    """
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return importlib.import_module(f"{__name__}.{name}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # later lookups skip __getattr__
     return value

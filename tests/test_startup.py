@@ -107,3 +107,14 @@ def test_cli_protocols_match_the_harness() -> None:
     from recommender.evaluation.harness import PROTOCOLS as HARNESS
 
     assert PROTOCOLS == HARNESS
+
+
+def test_subpackages_resolve_from_the_package_as_before() -> None:
+    """``rc.corpus.articles_from_records`` (documented in the README) still works, and an
+    unknown name is still an AttributeError."""
+    import recommender as rc
+
+    assert rc.corpus.articles_from_records([{"id": "a", "title": "x"}])[0].id == "a"
+    assert rc.UnknownLanguageError.__module__ == "recommender.errors"
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = rc.nothing
