@@ -9,7 +9,6 @@ assignment, so a failure half-way leaves the index as it was.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -31,8 +30,6 @@ from recommender.query.filters import Filter
 from recommender.records import Article, Related
 from recommender.validation import check_k
 from recommender.vectorize.vectorizer import ArticleVectorizer
-
-logger = logging.getLogger(__name__)
 
 
 class RelatedIndex:
