@@ -163,7 +163,7 @@ def build_from_files(
     counts = {
         "articles": info["articles"],
         "features": info["features"],
-        "text_features": int(index.vectorizer.n_text_features_),
+        "text_features": index.space.n_text_features,
         "tags": info["tags"],
         "sections": len(info["sections"]),
         "n_neighbors": info["n_neighbors"],

@@ -201,3 +201,17 @@ def test_save_load_property(tmp_path_factory, docs, stored):
         for k in (1, stored, len(arts)):
             assert loaded.related(a.id, k=k) == index.related(a.id, k=k)
         assert loaded.similar(a, k=3) == index.similar(a, k=3)
+
+
+def test_a_loaded_index_reads_its_vocabularies_only_when_needed(built, tmp_path):
+    built.save(tmp_path / "a")
+    loaded = RelatedIndex.load(tmp_path / "a")
+    assert loaded.related(built.ids[0], k=3) == built.related(built.ids[0], k=3)
+    assert loaded.info() == built.info()
+    assert loaded.space._stored_vocabularies is not None  # related() and info() did not read
+    loaded.save(tmp_path / "b")  # written back as loaded
+    again = RelatedIndex.load(tmp_path / "b")
+    assert again.vectorizer.vocabulary_ == built.vectorizer.vocabulary_
+    assert again.vectorizer.tag_vocabulary_ == built.vectorizer.tag_vocabulary_
+    draft = Article(id="draft", title=built.title(built.ids[0]), language="fr")
+    assert loaded.similar(draft, k=3) == built.similar(draft, k=3)

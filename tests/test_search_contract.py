@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from helpers import make_corpus
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recommender.search import kernel
 from recommender.search.parallel import neighbour_graph
@@ -140,3 +142,23 @@ def test_settings_come_from_the_build_config():
     assert dataclasses.asdict(settings) == {"query_terms": 9, "query_max_df": 0.4,
                                             "index_terms": 7, "posting_limit": 11}
     assert settings.pruned and not SearchSettings.from_config(BuildConfig()).pruned
+
+
+@given(st.integers(2, 8), st.integers(2, 300), st.integers(1, 6), st.integers(0, 10_000),
+       st.sampled_from([0.5, 0.98]))
+def test_one_row_top_k_equals_the_block_path(n_rows, n_cols, k, seed, zeros):
+    """A query's row (no column sort) ranks as the same row inside a block (dense or
+    padded path), ties included."""
+    from recommender.search.topk import topk_rows
+
+    rng = np.random.default_rng(seed)
+    values = rng.choice([0.25, 0.5, 0.75], size=(n_rows, n_cols))
+    dense = np.where(rng.random((n_rows, n_cols)) < zeros, 0.0, values).astype(np.float32)
+    M = sp.csr_matrix(dense)
+    own = rng.integers(-1, n_cols, n_rows)
+    alive = Candidates(alive=rng.random(n_cols) > 0.2)
+    block_idx, block_val = topk_rows(M, k, row_ids=own, candidates=alive)
+    for r in range(n_rows):
+        idx, val = topk_rows(M[r], k, row_ids=own[r:r + 1], candidates=alive)
+        assert idx[0].tolist() == block_idx[r].tolist()
+        np.testing.assert_array_equal(val[0], block_val[r])

@@ -10,7 +10,7 @@ from recommender.index.articles import ArticleTable
 from recommender.index.parts import IndexParts
 from recommender.index.ranking import Ranking
 from recommender.query.filters import Filter
-from recommender.records import Related
+from recommender.records import Related, related_records
 from recommender.search.topk import Candidates
 
 
@@ -38,17 +38,16 @@ def searched(
                                                query_sections=query_sections)
     cand, scores, sims = ranking.order(found, sims, np.array([date]), table.published,
                                        parts.graph.hubs)
-    return records(table, cand[0, :k], scores[0, :k], sims[0, :k])
+    n = int(np.count_nonzero(cand[0, :k] >= 0))  # empty slots come last
+    return records(table, cand[0, :n], scores[0, :n], sims[0, :n])
 
 
 def records(
     table: ArticleTable, positions: np.ndarray, values: np.ndarray, sims: np.ndarray
 ) -> list[Related]:
-    """Records of the non-empty slots, scores clipped to [0, 1] as arrays."""
-    live = positions >= 0
-    at = positions[live].tolist()
-    scores = np.minimum(np.maximum(values[live], 0.0), 1.0).tolist()
-    similarity = np.minimum(np.maximum(sims[live].astype(np.float16), 0.0), 1.0).tolist()
-    ids, titles = table.ids, table.titles
-    return [Related(id=ids[p], score=s, title=titles[p], similarity=m)
-            for p, s, m in zip(at, scores, similarity, strict=True)]
+    """Records of stored or searched slots (no empty ones), scores clipped to [0, 1]."""
+    at = positions.tolist()
+    return related_records(map(table.ids.__getitem__, at),
+                           np.minimum(np.maximum(values, 0.0), 1.0).tolist(),
+                           map(table.titles.__getitem__, at),
+                           np.minimum(np.maximum(sims.astype(np.float16), 0.0), 1.0).tolist())

@@ -39,12 +39,9 @@ class NeighbourGraph:
     def row(self, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stored (positions, scores, similarities) of one article, empty slots cut."""
         stored = self.neighbors[position]
-        n = int(np.count_nonzero(stored >= 0))
-        return stored[:n], self.scores[position][:n], self.similarity[position][:n]
-
-    def is_full(self, position: int) -> bool:
-        """Whether the row holds K neighbours (else the article has no more candidates)."""
-        return bool(self.neighbors[position][-1] >= 0)
+        positions = stored[stored >= 0]  # empty slots come last
+        n = len(positions)
+        return positions, self.scores[position][:n], self.similarity[position][:n]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {

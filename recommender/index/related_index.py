@@ -151,13 +151,14 @@ class RelatedIndex:
         filt = Filter.of(section=section, published_after=published_after,
                          published_before=published_before, exclude=exclude)
         positions, values, sims = graph.row(row)
+        full = len(positions) == graph.n_neighbors  # else no other article shares a term
         if len(table.positions) < table.n_rows:  # some articles were removed
             live = table.alive[positions]
             positions, values, sims = positions[live], values[live], sims[live]
         if not filt.is_empty:
             keep = table.filter_mask(positions, filt)
             positions, values, sims = positions[keep], values[keep], sims[keep]
-        if len(positions) < k and graph.is_full(row):
+        if len(positions) < k and full:
             return answers.searched(parts, self.config, self.ranking, parts.space.X[row], k, filt,
                                     own=row, date=table.published[row])
         return answers.records(table, positions[:k], values[:k], sims[:k])
@@ -238,6 +239,6 @@ class RelatedIndex:
         return {
             "articles": len(self), "n_neighbors": self.n_neighbors,
             "features": space.n_features,
-            "tags": len(space.vectorizer.tag_vocabulary_),
+            "tags": space.n_tags,
             "sections": list(table.section_names), "config": self.config.to_dict(),
         }

@@ -26,10 +26,38 @@ class VectorSpace:
     """What maps articles to vectors and finds the nearest rows among them."""
 
     def __init__(self, vectorizer: ArticleVectorizer, X: sp.csr_matrix,
-                 settings: SearchSettings, *, XT: sp.csr_matrix | None = None) -> None:
-        self.vectorizer = vectorizer
+                 settings: SearchSettings, *, XT: sp.csr_matrix | None = None,
+                 stored_vocabularies: dict[str, np.ndarray] | None = None) -> None:
+        self._vectorizer = vectorizer
+        self._stored_vocabularies = stored_vocabularies
         self.X = X
         self.searcher = Searcher(X, settings, XT=XT)
+
+    @property
+    def vectorizer(self) -> ArticleVectorizer:
+        """The fitted vectorizer; a loaded index reads its vocabularies on first use, as
+        ``related()`` never needs them (1M articles: 130k terms to turn into a dict)."""
+        stored = self._stored_vocabularies
+        if stored is not None:
+            for name in _VOCABULARIES:
+                terms = unpack_strings(stored[f"{name}blob"], stored[f"{name}offsets"])
+                setattr(self._vectorizer, name, dict(zip(terms, range(len(terms)), strict=True)))
+            self._stored_vocabularies = None
+        return self._vectorizer
+
+    @property
+    def n_tags(self) -> int:
+        """Distinct tags of the vocabulary (without reading a stored vocabulary)."""
+        if self._stored_vocabularies is not None:
+            return len(self._stored_vocabularies["tag_vocabulary_offsets"]) - 1
+        return len(self._vectorizer.tag_vocabulary_)
+
+    @property
+    def n_text_features(self) -> int:
+        """Distinct terms of the vocabulary (the text and title blocks have as many)."""
+        if self._stored_vocabularies is not None:
+            return len(self._stored_vocabularies["vocabulary_offsets"]) - 1
+        return self._vectorizer.n_text_features_
 
     @property
     def n_features(self) -> int:
@@ -46,22 +74,26 @@ class VectorSpace:
         """A new space with ``rows`` below ``X`` (its transpose built at once: an update
         searches it right away)."""
         X = sp.vstack([self.X, rows], format="csr")
-        return VectorSpace(self.vectorizer, X, self.searcher.settings, XT=X.T.tocsr())
+        return VectorSpace(self.vectorizer, X, self.searcher.settings, XT=X.T.tocsr(),
+                           stored_vocabularies=self._stored_vocabularies)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         X = self.X
         arrays = {"matrix_data": X.data, "matrix_indices": X.indices, "matrix_indptr": X.indptr}
+        if self._stored_vocabularies is not None:  # as loaded: write them back unread
+            return {**arrays, **self._stored_vocabularies}
         for name in _VOCABULARIES:
-            vocabulary: dict[str, int] = getattr(self.vectorizer, name)
+            vocabulary: dict[str, int] = getattr(self._vectorizer, name)
             blob, offsets = pack_strings(sorted(vocabulary, key=vocabulary.__getitem__))
             arrays[f"{name}blob"], arrays[f"{name}offsets"] = blob, offsets
         return arrays
 
     def objects(self) -> dict[str, Any]:
         """The vectorizer to pickle, without its vocabularies (they are arrays)."""
-        bare = copy.copy(self.vectorizer)
+        bare = copy.copy(self._vectorizer)
         for name in _VOCABULARIES:
-            delattr(bare, name)
+            if hasattr(bare, name):
+                delattr(bare, name)
         return {"vectorizer": bare}
 
     @classmethod
@@ -72,8 +104,6 @@ class VectorSpace:
             (arrays["matrix_data"], arrays["matrix_indices"], arrays["matrix_indptr"]),
             shape=(n_rows, n_features),
         )
-        vectorizer = objects["vectorizer"]
-        for name in _VOCABULARIES:
-            terms = unpack_strings(arrays[f"{name}blob"], arrays[f"{name}offsets"])
-            setattr(vectorizer, name, dict(zip(terms, range(len(terms)), strict=True)))
-        return cls(vectorizer, X, settings)
+        stored = {f"{name}{part}": arrays[f"{name}{part}"]
+                  for name in _VOCABULARIES for part in ("blob", "offsets")}
+        return cls(objects["vectorizer"], X, settings, stored_vocabularies=stored)

@@ -23,8 +23,8 @@ def counts(parts: IndexParts) -> dict[str, int]:
     return {
         "articles": len(table), "stored_rows": table.n_rows,
         "features": space.n_features,
-        "text_features": space.vectorizer.n_text_features_,
-        "tags": len(space.vectorizer.tag_vocabulary_),
+        "text_features": space.n_text_features,
+        "tags": space.n_tags,
         "sections": len(table.section_names), "n_neighbors": parts.graph.n_neighbors,
         "matrix_nnz": int(space.X.nnz),
     }

@@ -102,9 +102,11 @@ def topk_rows(
     both); both give the same order.
     """
     scores = scores.tocsr()
-    scores.sort_indices()
     n_rows, n_cols = scores.shape
-    if n_rows > 1 and scores.nnz > _DENSE_SHARE * n_rows * n_cols:
+    if n_rows == 1:
+        return _topk_one_row(scores, k, row_ids, candidates, query_sections)
+    scores.sort_indices()
+    if scores.nnz > _DENSE_SHARE * n_rows * n_cols:
         return _topk_dense(scores, k, row_ids, candidates, query_sections)
     counts = np.diff(scores.indptr)
     rows = np.repeat(np.arange(n_rows, dtype=np.int64), counts)
@@ -129,6 +131,34 @@ def topk_rows(
         entry = starts[r] + c
         rows, cols, vals = rows[entry], cols[entry], vals[entry]
     return rank_entries(rows, cols, vals, n_rows, k)
+
+
+def _topk_one_row(
+    scores: sp.csr_matrix,
+    k: int,
+    row_ids: np.ndarray | None,
+    candidates: Candidates | None,
+    query_sections: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`topk_rows` of a one-row matrix, without sorting its (many) columns: every
+    entry at or above the k-th value is kept, then ordered and cut by :func:`best_first`.
+
+    What it buys: ``similar()`` at 100k articles in exact mode searches a row of ~50k
+    entries, whose column sort alone cost about as much as the rest of the query.
+    """
+    cols = scores.indices.astype(np.int64, copy=False)
+    vals = scores.data
+    keep = vals > 0
+    if row_ids is not None:
+        keep &= cols != np.asarray(row_ids)[0]
+    if candidates is not None:
+        section = None if query_sections is None else np.asarray(query_sections)[:1]
+        keep[keep] = candidates.mask(cols[keep], section)
+    cols, vals = cols[keep], vals[keep]
+    if len(vals) > k:
+        top = vals >= np.partition(vals, len(vals) - k)[len(vals) - k]
+        cols, vals = cols[top], vals[top]
+    return rank_entries(np.zeros(len(cols), dtype=np.int64), cols, vals, 1, k)
 
 
 def _best_slots(values: np.ndarray, k: int) -> np.ndarray:
