@@ -27,11 +27,13 @@ def searched(
     table = parts.table
     pool = max(k, parts.graph.n_neighbors)
     same_section = config.same_section and own >= 0
-    candidates = Candidates(
+    candidates: Candidates | None = Candidates(
         alive=None if len(table.positions) == table.n_rows else table.alive,
         sections=table.section_codes if same_section else None,
         accept=None if filt.is_empty else (lambda cols: table.filter_mask(cols, filt)),
     )
+    if candidates is not None and candidates.is_empty:
+        candidates = None  # every indexed article may be an answer: no mask to apply
     query_sections = table.section_codes[[own]] if same_section else None
     found, sims = parts.space.searcher.search(x, pool, own=np.array([own]),
                                                candidates=candidates,

@@ -116,6 +116,8 @@ class Searcher:
             local, slot = np.nonzero(found >= 0)
             cols = found[local, slot].astype(np.int64)
         local = local.astype(np.int64)
+        if Q.shape[0] == 1:  # a draft's pool, gathered in row order (about 3% faster similar())
+            cols = np.sort(cols)
         return rank_entries(local, cols, pair_dots(Q, local, self.X, cols), Q.shape[0], k)
 
     def _search_columns(self, Q: sp.csr_matrix) -> sp.csr_matrix:

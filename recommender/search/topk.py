@@ -178,6 +178,13 @@ def rank_entries(
     rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row, col, value) entries as (n_rows, k) tables, each row :func:`best_first`."""
+    if n_rows == 1:  # a query: no grouping by row
+        best = best_first(cols, vals)[:k]
+        out_idx = np.full((1, k), -1, dtype=np.int32)
+        out_val = np.zeros((1, k), dtype=np.float32)
+        out_idx[0, :len(best)] = cols[best]
+        out_val[0, :len(best)] = np.clip(vals[best], 0.0, 1.0)
+        return out_idx, out_val
     order = best_first(cols, vals, rows=rows)
     rows, cols, vals = rows[order], cols[order], vals[order]
     starts = np.searchsorted(rows, np.arange(n_rows))
