@@ -140,25 +140,41 @@ def _topk_one_row(
     candidates: Candidates | None,
     query_sections: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`topk_rows` of a one-row matrix, without sorting its (many) columns: every
-    entry at or above the k-th value is kept, then ordered and cut by :func:`best_first`.
+    """:func:`topk_rows` of a one-row matrix: :func:`best_of_row`, then ordered."""
+    own = -1 if row_ids is None else int(np.asarray(row_ids)[0])
+    section = None if query_sections is None else np.asarray(query_sections)[:1]
+    cols, vals = best_of_row(scores, k, own=own, candidates=candidates, query_section=section)
+    return rank_entries(np.zeros(len(cols), dtype=np.int64), cols, vals, 1, k)
 
-    What it buys: ``similar()`` at 100k articles in exact mode searches a row of ~50k
-    entries, whose column sort alone cost about as much as the rest of the query.
+
+def best_of_row(
+    scores: sp.csr_matrix,
+    k: int,
+    *,
+    own: int = -1,
+    candidates: Candidates | None = None,
+    query_section: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best (column, value) entries of a one-row score matrix, in no order:
+    the same set :func:`best_first` would rank first, found without sorting the row.
+
+    What it buys: ``similar()`` searches one row of up to ~50k entries (exact mode, 100k
+    articles), whose column sort alone cost as much as the rest of the query.
     """
     cols = scores.indices.astype(np.int64, copy=False)
     vals = scores.data
-    keep = vals > 0
-    if row_ids is not None:
-        keep &= cols != np.asarray(row_ids)[0]
+    keep = (vals > 0) & (cols != own)
     if candidates is not None:
-        section = None if query_sections is None else np.asarray(query_sections)[:1]
-        keep[keep] = candidates.mask(cols[keep], section)
+        keep[keep] = candidates.mask(cols[keep], query_section)
     cols, vals = cols[keep], vals[keep]
-    if len(vals) > k:
-        top = vals >= np.partition(vals, len(vals) - k)[len(vals) - k]
-        cols, vals = cols[top], vals[top]
-    return rank_entries(np.zeros(len(cols), dtype=np.int64), cols, vals, 1, k)
+    if len(vals) <= k:
+        return cols, vals
+    kth = np.partition(vals, len(vals) - k)[len(vals) - k]
+    above, tied = vals > kth, vals == kth
+    room = k - int(np.count_nonzero(above))
+    tied_cols = np.sort(cols[tied])[:room]  # ties at the cut go to the lower columns
+    return (np.concatenate([cols[above], tied_cols]),
+            np.concatenate([vals[above], np.full(len(tied_cols), kth, dtype=vals.dtype)]))
 
 
 def _best_slots(values: np.ndarray, k: int) -> np.ndarray:
