@@ -48,11 +48,12 @@ def with_added(
     """
     present = _check_batch(parts, articles, replace)
     table = parts.table.without(present).appended(articles)
-    space = parts.space.appended(parts.space.vectorize(articles))
+    vectors = parts.space.vectorize(articles)
+    space = parts.space.appended(vectors)
     first = parts.table.n_rows
     new_rows = np.arange(first, first + len(articles))
     k = parts.graph.n_neighbors
-    product = (space.X[new_rows] @ space.searcher.XT).tocsr()
+    product = (vectors @ space.searcher.XT).tocsr()
     sections = table.section_codes if config.same_section else None
     candidates = Candidates(alive=table.alive, sections=sections)
     idx, sim = topk_rows(product, k, row_ids=new_rows, candidates=candidates,

@@ -62,7 +62,8 @@ def best_entries(
     The kernel cuts ties in no defined order; callers that need :func:`best_first` on a
     cut ask for one more entry and check the boundary (see the searcher).
     """
-    assert _sp_matmul_topn is not None  # noqa: S101 - callers check available()
+    if _sp_matmul_topn is None:
+        raise RuntimeError("sparse_dot_topn is not installed: check kernel.available() first")
     found = _sp_matmul_topn(_plain(Q), _plain(postings), top_n=top_n + 1, threshold=0.0,
                             sort=False, n_threads=1).tocsr()
     local = np.repeat(np.arange(Q.shape[0]), np.diff(found.indptr))
