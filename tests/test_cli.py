@@ -605,3 +605,15 @@ def test_format_table_fits_the_width() -> None:
                          stretch=1, width=30)
     assert all(len(line) <= 30 for line in lines)
     assert lines[1].endswith("…") and lines[2] == "22  short"
+
+
+def test_an_empty_filtered_list_blames_the_filters(tmp_path):
+    """A list emptied by --section says so, instead of "nothing shares words with it"."""
+    corpus = tmp_path / "c.jsonl"
+    write_articles(make_corpus(per_cluster=4), corpus)
+    cli = CliRunner()
+    assert cli.invoke(main, ["build", str(corpus), "-o", str(tmp_path / "i"), "-q"]).exit_code == 0
+    result = cli.invoke(main, ["related", str(tmp_path / "i"), "eau-0", "--section", "nowhere"])
+    assert result.exit_code == 0, result.output
+    assert "no related articles pass the filters" in result.output
+    assert "nothing shares words" not in result.output

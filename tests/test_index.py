@@ -510,3 +510,20 @@ def test_a_failing_add_leaves_the_index_as_it_was(corpus, monkeypatch, stage):
     assert {a.id: index.related(a.id, k=5) for a in corpus} == before["answers"]
     index.add(new, replace=True)  # and the same add succeeds once nothing fails
     assert "new-1" in index and index.title(corpus[0].id) == "Une autre version"
+
+
+def test_section_filter_folds_case_and_accents():
+    """``--section economie`` finds the articles of "Économie" (and "ÉCONOMIE")."""
+    import dataclasses
+
+    arts = make_corpus(per_cluster=6, seed=3)
+    arts = [dataclasses.replace(a, section="Économie" if a.section == "rates" else a.section)
+            for a in arts]
+    index = RelatedIndex.build(arts, BuildConfig(n_neighbors=5))
+    for spelled in ("economie", "ÉCONOMIE", " Économie "):
+        got = index.related("mars-0", k=3, section=spelled)
+        assert len(got) == 3 and all(r.id.startswith("rates-") for r in got), spelled
+        draft = Article(id="draft", title="inflation rates", language="en")
+        found = index.similar(draft, k=3, section=spelled)
+        assert len(found) == 3 and all(r.id.startswith("rates-") for r in found), spelled
+    assert index.related("mars-0", k=3, section="économies") == []

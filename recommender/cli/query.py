@@ -72,8 +72,11 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def print_answers(answers: Answers, fmt: out.OutputFormat) -> None:
-    """Print query results as a table, one JSON document, or JSON lines."""
+def print_answers(answers: Answers, fmt: out.OutputFormat, *, filtered: bool = False) -> None:
+    """Print query results as a table, one JSON document, or JSON lines.
+
+    ``filtered``: the query had filters, so an empty list may be theirs, not the text's.
+    """
     if fmt == "json":
         out.echo_json({q: [{"id": r.id, "score": round(r.score, 6), "title": r.title,
                             "similarity": _rounded(r.similarity)}
@@ -90,7 +93,9 @@ def print_answers(answers: Answers, fmt: out.OutputFormat) -> None:
             click.echo("")
         click.echo(f"{query}  {out.truncate(title, max(width - len(query) - 2, 12))}")
         if not results:
-            click.echo("  (no related articles: nothing shares words or tags with it)")
+            click.echo("  (no related articles pass the filters: --section, --after, "
+                       "--before, --exclude)" if filtered else
+                       "  (no related articles: nothing shares words or tags with it)")
             continue
         rows = [(n, r.id, f"{r.score:.3f}", r.title) for n, r in enumerate(results, 1)]
         for line in out.format_table(("rank", "id", "score", "title"), rows, align="rlrl",
@@ -130,7 +135,7 @@ def related_command(index: Path, ids: Sequence[str], fmt: out.OutputFormat,
     kwargs = filters(params)
     answers = [(i, loaded.title(i), loaded.related(i, k=params["k"], **kwargs))
                for i in dict.fromkeys(ids)]
-    print_answers(answers, fmt)
+    print_answers(answers, fmt, filtered=any(kwargs.values()))
 
 
 def _read_stdin() -> bytes:
@@ -176,5 +181,6 @@ def similar_command(index: Path, fmt: out.OutputFormat, **params: Any) -> None:
         text, name = _read_stdin(), "stdin"
     draft = parse_draft(text, source=f"draft from {name}", fields=fields)
     loaded = _load(index, params["verify"])
-    results = loaded.similar(draft, k=params["k"], **filters(params))
-    print_answers([(draft.id, draft.title, results)], fmt)
+    kwargs = filters(params)
+    results = loaded.similar(draft, k=params["k"], **kwargs)
+    print_answers([(draft.id, draft.title, results)], fmt, filtered=any(kwargs.values()))

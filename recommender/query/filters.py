@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from recommender.analysis.tags import normalize_tag
+
 
 @dataclass(frozen=True)
 class Filter:
     """Editorial constraints on candidates.
 
-    ``section``: only this section. ``published_after`` / ``published_before``: only
-    articles published in that window (inclusive after, exclusive before; articles with
-    no date are kept only when no window is set). ``exclude``: ids never to show (e.g.
-    links already in the article).
+    ``section``: only this section (compared case- and accent-folded).
+    ``published_after`` / ``published_before``: only articles published in that window
+    (inclusive after, exclusive before; articles with no date are kept only when no
+    window is set). ``exclude``: ids never to show (e.g. links already in the article).
     """
 
     section: str | None = None
@@ -66,11 +68,8 @@ class Filter:
         """Which of ``positions`` pass the filter."""
         keep = np.ones(len(positions), dtype=bool)
         if self.section is not None:
-            try:
-                code = section_names.index(self.section)
-            except ValueError:
-                return np.zeros(len(positions), dtype=bool)
-            keep &= section_codes[positions] == code
+            keep &= np.isin(section_codes[positions], section_matches(self.section,
+                                                                      section_names))
         if self.published_after is not None or self.published_before is not None:
             dates = published[positions]
             keep &= ~np.isnat(dates)
@@ -81,6 +80,13 @@ class Filter:
         if len(excluded_positions):
             keep &= ~np.isin(positions, excluded_positions)
         return keep
+
+
+def section_matches(section: str, section_names: list[str]) -> list[int]:
+    """Codes of the section names that ``section`` names, case- and accent-folded as tags
+    are (``"economie"`` finds ``"Économie"``)."""
+    wanted = normalize_tag(section)
+    return [code for code, name in enumerate(section_names) if normalize_tag(name) == wanted]
 
 
 def _date(value: dt.date | str | None, name: str) -> dt.date | None:
