@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,6 +19,9 @@ import scipy.sparse as sp
 from recommender.search import kernel
 from recommender.search.pruning import prune_rows, search_index, search_terms
 from recommender.search.topk import Candidates, best_of_row, rank_entries, topk_rows
+
+if TYPE_CHECKING:
+    from recommender.config.build import BuildConfig
 
 #: pairs re-scored at a time, so the gathered rows stay small in memory
 _PAIR_CHUNK = 100_000
@@ -34,7 +37,7 @@ class SearchSettings:
     posting_limit: int = 0
 
     @classmethod
-    def from_config(cls, config: Any) -> SearchSettings:
+    def from_config(cls, config: BuildConfig) -> SearchSettings:
         """The search a build config describes (its fields of the same names)."""
         return cls(**{f.name: getattr(config, f.name) for f in dataclasses.fields(cls)})
 
