@@ -1,7 +1,7 @@
 """The ``recommender`` command: parse, call the library, format, map errors.
 
 Every command is a thin layer over a library call (``pipeline.build_from_files``,
-``RelatedIndex.related``/``similar``, ``inspection.describe_index``), so a site can do in
+``RelatedIndex.related``/``similar``, ``store.inspection.describe_index``), so a site can do in
 Python all that an operator does here. Results go to stdout, progress to stderr; library
 errors become a one-line message with a remedy and exit status 1, usage errors exit 2.
 
