@@ -103,8 +103,12 @@ def topk_rows(
     """
     scores = scores.tocsr()
     n_rows, n_cols = scores.shape
-    if n_rows == 1:
-        return _topk_one_row(scores, k, row_ids, candidates, query_sections)
+    if n_rows == 1:  # a query: its best k found without sorting the row, then ordered
+        own = -1 if row_ids is None else int(np.asarray(row_ids)[0])
+        section = None if query_sections is None else np.asarray(query_sections)[:1]
+        cols, vals = best_of_row(scores, k, own=own, candidates=candidates,
+                                 query_section=section)
+        return rank_entries(np.zeros(len(cols), dtype=np.int64), cols, vals, 1, k)
     scores.sort_indices()
     if scores.nnz > _DENSE_SHARE * n_rows * n_cols:
         return _topk_dense(scores, k, row_ids, candidates, query_sections)
@@ -131,20 +135,6 @@ def topk_rows(
         entry = starts[r] + c
         rows, cols, vals = rows[entry], cols[entry], vals[entry]
     return rank_entries(rows, cols, vals, n_rows, k)
-
-
-def _topk_one_row(
-    scores: sp.csr_matrix,
-    k: int,
-    row_ids: np.ndarray | None,
-    candidates: Candidates | None,
-    query_sections: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`topk_rows` of a one-row matrix: :func:`best_of_row`, then ordered."""
-    own = -1 if row_ids is None else int(np.asarray(row_ids)[0])
-    section = None if query_sections is None else np.asarray(query_sections)[:1]
-    cols, vals = best_of_row(scores, k, own=own, candidates=candidates, query_section=section)
-    return rank_entries(np.zeros(len(cols), dtype=np.int64), cols, vals, 1, k)
 
 
 def best_of_row(
