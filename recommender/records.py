@@ -12,7 +12,9 @@ class Article:
     """One article of a site's archive.
 
     ``related`` holds known related ids (editor links). It is used by evaluation and
-    by curated-first ranking, never as a similarity feature.
+    by curated-first ranking, never as a similarity feature. ``translation_of`` is the id
+    of the article this one translates: an original and its translations are one
+    translation group, and never each other's related stories.
     """
 
     id: str
@@ -23,6 +25,7 @@ class Article:
     section: str | None = None
     language: str | None = None
     related: tuple[str, ...] = field(default=())
+    translation_of: str | None = None
 
     def __post_init__(self) -> None:
         # Accept lists for convenience but store tuples so the record stays hashable.

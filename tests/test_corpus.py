@@ -488,6 +488,7 @@ def test_article_to_record_is_json_ready() -> None:
         "section": "s",
         "language": "fr",
         "related": ["b"],
+        "translation_of": None,
     }
     assert json.loads(json.dumps(record)) == record
     assert articles_from_records([record]) == [art]
@@ -568,3 +569,25 @@ def test_shared_corpora(folder: str, count: int) -> None:
     assert all(r in ids for a in articles for r in a.related)
     assert sum(bool(a.related) for a in articles) > 1000
     assert all(a.published is not None for a in articles)
+
+
+def test_translation_of_is_read_checked_and_written(tmp_path) -> None:
+    records = [{"id": "fr-1", "title": "Sécheresse"},
+               {"id": "en-1", "title": "Drought", "translation_of": "fr-1"},
+               {"id": 7, "title": "Seca", "translation_of": " fr-1 "},
+               {"id": "x", "title": "T", "translation_of": ""}]
+    arts = articles_from_records(records)
+    assert [a.translation_of for a in arts] == [None, "fr-1", "fr-1", None]
+    path = tmp_path / "c.jsonl"
+    write_articles(arts, path)
+    assert read_articles(path) == arts
+    csv_file = tmp_path / "c.csv"
+    csv_file.write_text("id,title,translation_of\nfr-1,Sécheresse,\nen-1,Drought,fr-1\n",
+                        encoding="utf-8")
+    assert [a.translation_of for a in read_articles(csv_file)] == [None, "fr-1"]
+    with pytest.raises(CorpusError, match=r"record 1, field 'translation_of': expected "
+                                          r"another article's id.*cannot translate itself"):
+        articles_from_records([{"id": "a", "title": "T", "translation_of": "a"}])
+    with pytest.raises(CorpusError, match=r"field 'translation_of': expected the id"):
+        articles_from_records([{"id": "a", "title": "T", "translation_of": ["b"]}])
+

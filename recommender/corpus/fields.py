@@ -69,6 +69,7 @@ class _Checker:
             section=_text(rec.get("section"), where, "section").strip() or None,
             language=_language(rec.get("language"), where),
             related=_strings(rec.get("related"), where, "related", split=split, ints=True),
+            translation_of=_translation_of(rec.get("translation_of"), where, art_id),
         )
         self.seen[art_id] = where
         return article
@@ -81,6 +82,20 @@ def _id(value: Any, where: str) -> str:
         raise _bad(where, "id", "a non-empty id", value, "every article needs a unique id")
     if not isinstance(value, str):
         raise _bad(where, "id", "a string (or integer) id", value, 'quote it, e.g. "A123"')
+    return value.strip()
+
+
+def _translation_of(value: Any, where: str, own_id: str) -> str | None:
+    """The id of the translated article (string or integer), or None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if _is_int(value):
+        value = str(value)
+    if not isinstance(value, str):
+        raise _bad(where, "translation_of", "the id of the translated article, or null", value)
+    if value.strip() == own_id:
+        raise _bad(where, "translation_of", "another article's id", value,
+                   "an article cannot translate itself; leave the field empty")
     return value.strip()
 
 

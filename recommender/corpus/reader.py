@@ -13,6 +13,8 @@ Accepted values, per field:
 - ``tags``: a list of strings or null. Tags are stripped and empty ones dropped; case is
   kept (normalisation belongs to the analysis stage).
 - ``related``: a list of ids (strings or integers) or null; stripped, empty ones dropped.
+- ``translation_of``: the id (string or integer) of the article this one translates, or
+  null; an original and its translations are never each other's related stories.
 - ``published``: null, ``"YYYY-MM-DD"``, or an ISO datetime such as
   ``"2020-09-26T14:40:00Z"`` whose date part (as written, no time-zone shift) is kept.
 - ``section``: a string or null, stripped; empty becomes null.
@@ -62,7 +64,8 @@ logger = logging.getLogger(__name__)
 
 PathArg = str | os.PathLike[str]
 
-_CSV_FIELDS = ("id", "title", "body", "tags", "published", "section", "language", "related")
+_CSV_FIELDS = ("id", "title", "body", "tags", "published", "section", "language", "related",
+               "translation_of")
 # Article bodies easily exceed csv's default 128 KiB cell limit; 2**31 - 1 is the largest
 # value every platform accepts.
 _CSV_FIELD_LIMIT = 2**31 - 1
@@ -249,7 +252,7 @@ def articles_from_records(
     --------
     >>> articles_from_records([{"id": 7, "title": "Hops", "tags": [" beer "]}])
     [Article(id='7', title='Hops', body='', tags=('beer',), published=None, section=None, \
-language=None, related=())]
+language=None, related=(), translation_of=None)]
     """
     checker = _Checker()
     articles = []
@@ -281,6 +284,7 @@ def article_to_record(article: Article) -> dict[str, Any]:
         "section": article.section,
         "language": article.language,
         "related": list(article.related),
+        "translation_of": article.translation_of,
     }
 
 

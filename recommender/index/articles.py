@@ -14,6 +14,7 @@ import numpy as np
 
 from recommender.errors import UnknownArticleError
 from recommender.index.catalogue import Catalogue, publication_days
+from recommender.index.translations import TranslationGroups
 from recommender.query.filters import Filter
 from recommender.records import Article
 from recommender.store.strings import pack_strings, unpack_strings
@@ -32,6 +33,7 @@ class ArticleTable:
     section_names: list[str]
     published: np.ndarray
     alive: np.ndarray
+    translations: TranslationGroups
     positions: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -46,7 +48,8 @@ class ArticleTable:
         codes, names = catalogue.section_codes()
         return cls(ids=catalogue.ids, titles=catalogue.titles, section_codes=codes,
                    section_names=names, published=catalogue.published(),
-                   alive=np.ones(catalogue.count, dtype=bool))
+                   alive=np.ones(catalogue.count, dtype=bool),
+                   translations=TranslationGroups.of(catalogue.ids, catalogue.translations))
 
     def __len__(self) -> int:
         """Live articles (removed ones do not count)."""
@@ -88,14 +91,20 @@ class ArticleTable:
             if a.section is not None and a.section not in names:
                 names.append(a.section)
         codes = [names.index(a.section) if a.section is not None else -1 for a in articles]
+        ids = self.ids + [a.id for a in articles]
+        first = self.n_rows
+        translations = self.translations.with_rows(
+            [(first + i, a.translation_of) for i, a in enumerate(articles)
+             if a.translation_of is not None], ids)
         return ArticleTable(
-            ids=self.ids + [a.id for a in articles],
+            ids=ids,
             titles=self.titles + [a.title for a in articles],
             section_codes=np.concatenate([self.section_codes, np.array(codes, dtype=np.int32)]),
             section_names=names,
             published=np.concatenate([self.published,
                                       publication_days(a.published for a in articles)]),
             alive=np.concatenate([self.alive, np.ones(len(articles), dtype=bool)]),
+            translations=translations,
         )
 
     def without(self, article_ids: Iterable[str]) -> ArticleTable:
@@ -105,7 +114,7 @@ class ArticleTable:
         alive[rows] = False
         return ArticleTable(ids=self.ids, titles=self.titles, section_codes=self.section_codes,
                             section_names=self.section_names, published=self.published,
-                            alive=alive)
+                            alive=alive, translations=self.translations)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         id_blob, id_offsets = pack_strings(self.ids)
@@ -117,6 +126,7 @@ class ArticleTable:
             "sections_blob": section_blob, "sections_offsets": section_offsets,
             "section_codes": self.section_codes, "published": self.published,
             "alive": self.alive,
+            **self.translations.to_arrays(),
         }
 
     @classmethod
@@ -125,4 +135,5 @@ class ArticleTable:
                    titles=unpack_strings(a["titles_blob"], a["titles_offsets"]),
                    section_codes=a["section_codes"],
                    section_names=unpack_strings(a["sections_blob"], a["sections_offsets"]),
-                   published=a["published"], alive=np.array(a["alive"], dtype=bool))
+                   published=a["published"], alive=np.array(a["alive"], dtype=bool),
+                   translations=TranslationGroups.from_arrays(a))

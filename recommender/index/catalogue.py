@@ -32,6 +32,8 @@ class Catalogue(Iterator[Article]):
         self.titles: list[str] = []
         self.sections: list[str | None] = []
         self._dates: list[dt.date | None] = []
+        #: (row, translated id) of the articles that translate another
+        self.translations: list[tuple[int, str]] = []
 
     def __next__(self) -> Article:
         article = next(self._source)
@@ -42,6 +44,8 @@ class Catalogue(Iterator[Article]):
         self.titles.append(article.title)
         self.sections.append(article.section)
         self._dates.append(article.published)
+        if article.translation_of is not None:
+            self.translations.append((len(self.ids) - 1, article.translation_of))
         return article
 
     def __length_hint__(self) -> int:

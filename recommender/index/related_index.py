@@ -147,7 +147,9 @@ class RelatedIndex:
         check_k(k)
         parts = self._parts
         table, graph = parts.table, parts.graph
-        row = table.position(article_id)
+        row = table.positions.get(article_id)
+        if row is None:
+            row = table.position(article_id)  # raises UnknownArticleError
         filt = Filter.of(section=section, published_after=published_after,
                          published_before=published_before, exclude=exclude)
         positions, values, sims = graph.row(row)
@@ -155,12 +157,16 @@ class RelatedIndex:
         if len(table.positions) < table.n_rows:  # some articles were removed
             live = table.alive[positions]
             positions, values, sims = positions[live], values[live], sims[live]
+        group = int(table.translations.codes[row]) if table.translations.keys else -1
+        if group >= 0:  # never its own translations
+            keep = table.translations.outside(positions, group)
+            positions, values, sims = positions[keep], values[keep], sims[keep]
         if not filt.is_empty:
             keep = table.filter_mask(positions, filt)
             positions, values, sims = positions[keep], values[keep], sims[keep]
         if len(positions) < k and full:
             return answers.searched(parts, self.config, self.ranking, parts.space.X[row], k, filt,
-                                    own=row, date=table.published[row])
+                                    own=row, date=table.published[row], group=group)
         return answers.records(table, positions[:k], values[:k], sims[:k])
 
     def similar(
@@ -175,7 +181,9 @@ class RelatedIndex:
     ) -> list[Related]:
         """The ``k`` indexed articles most similar to a new article (a draft).
 
-        If the draft's id is in the index, that article is left out of the answer.
+        If the draft's id is in the index, that article is left out of the answer, and so
+        are the draft's translation group (its ``translation_of`` and that one's other
+        translations).
         """
         check_k(k)
         if self.config.same_section and section is None and article.section is not None:
@@ -184,9 +192,11 @@ class RelatedIndex:
                          published_before=published_before, exclude=exclude)
         parts = self._parts
         x = parts.space.vectorize_one(article)
-        own = parts.table.positions.get(article.id, -1)
+        table = parts.table
+        own = table.positions.get(article.id, -1)
         return answers.searched(parts, self.config, self.ranking, x, k, filt, own=own,
-                                date=publication_day(article.published))
+                                date=publication_day(article.published),
+                                group=table.translations.group_of(article, table.positions))
 
     # -- changing -------------------------------------------------------------------------
     def add(self, articles: Iterable[Article], *, replace: bool = False) -> None:
