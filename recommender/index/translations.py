@@ -8,7 +8,7 @@ id when other articles translate it. ``codes[p]`` is row p's group (-1: none).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +22,11 @@ class TranslationGroups:
 
     codes: np.ndarray
     keys: list[str]
+    #: key -> group code (derived from ``keys``)
+    lookup: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lookup", {key: code for code, key in enumerate(self.keys)})
 
     @classmethod
     def of(cls, ids: Sequence[str], translations: Iterable[tuple[int, str]]) -> TranslationGroups:
@@ -36,7 +41,7 @@ class TranslationGroups:
         codes = np.full(len(ids), -1, dtype=np.int32)
         codes[: len(self.codes)] = self.codes
         keys = list(self.keys)
-        lookup = {key: code for code, key in enumerate(keys)}
+        lookup = dict(self.lookup)
 
         def code_of(key: str) -> int:
             if key not in lookup:
@@ -58,8 +63,8 @@ class TranslationGroups:
         if row is not None and self.codes[row] >= 0:
             return int(self.codes[row])
         for key in (article.translation_of, article.id):
-            if key is not None and key in self.keys:
-                return self.keys.index(key)
+            if key is not None and key in self.lookup:
+                return self.lookup[key]
         return -1
 
     def outside(self, positions: np.ndarray, group: int) -> np.ndarray:
