@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from recommender.config.build import BuildConfig
     from recommender.index.ranking import Ranking
 
+
 def _check_batch(parts: IndexParts, articles: list[Article], replace: bool) -> list[str]:
     """Ids of ``articles`` already indexed; errors for repeats and unwanted replaces."""
     batch: set[str] = set()
@@ -47,7 +48,7 @@ def with_added(
     articles and keeps its best K; rows that changed are put back in ranking order.
     """
     present = _check_batch(parts, articles, replace)
-    table = parts.table.without(present).appended(articles)
+    table = (parts.table.without(present) if present else parts.table).appended(articles)
     vectors = parts.space.vectorize(articles)
     space = parts.space.appended(vectors)
     first = parts.table.n_rows
