@@ -49,6 +49,7 @@ from recommender.config.build import BuildConfig  # noqa: E402
 from recommender.corpus.reader import read_articles  # noqa: E402
 from recommender.evaluation.metrics import mean_metrics, ranking_metrics  # noqa: E402
 from recommender.index.related_index import RelatedIndex  # noqa: E402
+from recommender.query.config import QueryConfig  # noqa: E402
 from recommender.records import Article  # noqa: E402
 
 README = Path(__file__).with_name("README.md")
@@ -118,7 +119,11 @@ def _ours(config: BuildConfig, jobs: int | None) -> Callable[[Corpus], Ranker]:
     def build(c: Corpus) -> Ranker:
         index = RelatedIndex.build(c.articles, config.replace(same_section=c.same_section),
                                    n_jobs=jobs)  # fmt: skip
-        return lambda qs, k: [[r.id for r in index.related(c.ids[q], k)] for q in qs]
+        # the ranking as peers rank: no editor links first (they are the graded links),
+        # no floor, dedupe or fill (benchmarks/boxes.py measures those)
+        plain = QueryConfig.plain()
+        return lambda qs, k: [[r.id for r in index.related(c.ids[q], k, query=plain)]
+                              for q in qs]
 
     return build
 

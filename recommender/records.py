@@ -38,18 +38,65 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
-class Related:
-    """One recommended article: its id and score (higher is closer), best first.
+class Explanation:
+    """Why an item is in a box.
 
-    ``score`` orders the list (see :class:`recommender.query.filters.Ranking`); ``similarity`` is
-    the plain weighted cosine before the hub penalty and time bonus, kept in half
-    precision (about 3 significant digits) to keep the neighbour table small.
+    ``shared_tags``: the tags both articles carry, as the source spells them;
+    ``shared_terms``: the words that weigh most in their shared text, as written in the
+    articles (not stems); ``parts``: the score's make-up: ``text``, ``title`` and ``tags``
+    (the similarity's three blocks, which sum to it), ``time`` (the ranking's time factor
+    and any recency decay) and ``hub`` (the hub penalty, zero or negative). They sum to the
+    score before it is clipped to [0, 1]; curated and fallback items are not ranked, so
+    their time and hub parts are 0. Read as attributes or as keys (``e["shared_tags"]``).
+    """
+
+    shared_tags: tuple[str, ...]
+    shared_terms: tuple[str, ...]
+    parts: dict[str, float]
+
+    def __getitem__(self, name: str) -> object:
+        if name not in self.__slots__:  # type: ignore[attr-defined]
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"shared_tags": list(self.shared_tags), "shared_terms": list(self.shared_terms),
+                "parts": dict(self.parts)}
+
+
+#: why an item is in a box: the source's own editor link, its similarity, or a fill
+REASONS = ("curated", "similar", "fallback")
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """One item of a box: its id and score (higher is closer), best first.
+
+    ``score`` orders the similar items (see :class:`recommender.index.ranking.Ranking`);
+    ``similarity`` is the plain weighted cosine before the hub penalty and time factor,
+    kept in half precision (about 3 significant digits) to keep the neighbour table small.
+    ``reason``: ``"curated"`` (an editor link of the source, in the editor's order),
+    ``"similar"`` (found by similarity) or ``"fallback"`` (a fill, not related: score 0).
+    ``explanation``: set when the query asks for it (:class:`Explanation`).
     """
 
     id: str
     score: float
     title: str = ""
     similarity: float | None = None
+    reason: str = "similar"
+    explanation: Explanation | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON values (scores rounded to 6 digits)."""
+        out: dict[str, object] = {
+            "id": self.id, "score": round(self.score, 6), "title": self.title,
+            "similarity": None if self.similarity is None else round(self.similarity, 6),
+            "reason": self.reason,
+        }
+        if self.explanation is not None:
+            out["explanation"] = self.explanation.to_dict()
+        return out
 
 
 def related_records(ids: Iterable[str], scores: Iterable[float], titles: Iterable[str],

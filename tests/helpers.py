@@ -45,3 +45,13 @@ def make_corpus(per_cluster: int = 8, seed: int = 0) -> list[Article]:
                 related=tuple(f"{name}-{j}" for j in range(i) if j >= i - 2),
             ))
     return articles
+
+
+def plain_build(*args, **kwargs):
+    """``RelatedIndex.build`` whose boxes are the stored neighbours as ranked (no floor,
+    no dedupe, no editor links first, no fallback): what tests of the ranking compare."""
+    from recommender.index.related_index import RelatedIndex
+    from recommender.query.config import QueryConfig
+
+    kwargs.setdefault("query", QueryConfig.plain())
+    return RelatedIndex.build(*args, **kwargs)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from helpers import make_corpus
+from helpers import make_corpus, plain_build
 from sklearn.metrics.pairwise import cosine_similarity
 
 from recommender.cli.evaluate import evaluate_command
@@ -24,6 +24,7 @@ from recommender.evaluation.links import Link, links_from_articles, read_links
 from recommender.evaluation.report import write_report
 from recommender.evaluation.sweep import SweepResult, parse_sweep_option, sweep
 from recommender.index.related_index import RelatedIndex
+from recommender.query.config import QueryConfig
 from recommender.records import Article
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -47,7 +48,9 @@ def hand() -> tuple[RelatedIndex, list[Article]]:
 @pytest.fixture(scope="module")
 def clustered() -> tuple[RelatedIndex, list[Article]]:
     arts = make_corpus(per_cluster=8)
-    return RelatedIndex.build(arts), arts
+    # the synthetic stories draw on 8 words each: many look like copies to the default
+    # dedupe, so the harness is tested on the plain ranking
+    return plain_build(arts), arts
 
 
 # -- the harness by hand --------------------------------------------------------------------
@@ -477,3 +480,17 @@ def test_three_protocols_on_vdd_fr():
         assert m["links"] == sum(m[key] for key in (
             "links_used", "links_self", "links_missing", "links_duplicate",
             "links_unreachable", "links_sampled_out"))
+
+
+def test_evaluation_never_shows_the_graded_links_first():
+    arts = make_corpus(per_cluster=8)
+    index = plain_build(arts)
+    with pytest.raises(ValueError, match="curated_first"):
+        evaluate(index, arts, k=10, latency=False, query=QueryConfig(curated_first=True))
+    # the default: the index's rules without editor links first, so not a perfect score
+    # (with them first every query would hit its links at the top)
+    index.query = QueryConfig(curated_first=True, min_score=0.0, dedupe=None,
+                              same_language=False, fallback=())
+    assert evaluate(index, arts, k=2, ks=(2,), latency=False)["P@2"] < 1.0
+    linked = next(a for a in arts if len(a.related) >= 2)
+    assert [r.id for r in index.related(linked.id, k=2)] == list(linked.related[:2])

@@ -6,11 +6,11 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from helpers import make_corpus
+from helpers import make_corpus, plain_build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recommender import BuildConfig, RelatedIndex, UnknownArticleError
+from recommender import BuildConfig, UnknownArticleError
 from recommender.records import Article
 from recommender.vectorize.vectorizer import ArticleVectorizer
 
@@ -35,7 +35,7 @@ def brute_force(articles, config: BuildConfig, k: int, same_section=False):
 
 @pytest.fixture(scope="module")
 def index(corpus):
-    return RelatedIndex.build(corpus, BuildConfig(n_neighbors=10))
+    return plain_build(corpus, BuildConfig(n_neighbors=10))
 
 
 @pytest.mark.parametrize("kernel", [True, False])
@@ -46,7 +46,7 @@ def test_blockwise_topk_equals_brute_force(corpus, block_mib, kernel, monkeypatc
     if not kernel:  # the scipy path, with its budget-sized blocks
         monkeypatch.setattr(topk, "_sp_matmul_topn", None)
     config = BuildConfig(n_neighbors=7, block_mib=block_mib, **RAW)
-    index = RelatedIndex.build(corpus, config)
+    index = plain_build(corpus, config)
     expected = brute_force(corpus, config, 7)
     for art, exp in zip(corpus, expected, strict=True):
         got = index.related(art.id, k=7)
@@ -63,8 +63,8 @@ def test_small_blocks_are_really_used(corpus):
 
 
 def test_parallel_build_equals_serial(corpus):
-    serial = RelatedIndex.build(corpus, BuildConfig(n_neighbors=5, block_mib=1))
-    parallel = RelatedIndex.build(corpus, BuildConfig(n_neighbors=5, block_mib=1), n_jobs=2)
+    serial = plain_build(corpus, BuildConfig(n_neighbors=5, block_mib=1))
+    parallel = plain_build(corpus, BuildConfig(n_neighbors=5, block_mib=1), n_jobs=2)
     np.testing.assert_array_equal(serial.graph.neighbors, parallel.graph.neighbors)
     np.testing.assert_array_equal(serial.graph.scores, parallel.graph.scores)
 
@@ -76,7 +76,7 @@ def test_related_finds_own_cluster(index, corpus):
 
 
 def test_k_larger_than_stored_is_exact(corpus):
-    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=3, **RAW))
+    index = plain_build(corpus, BuildConfig(n_neighbors=3, **RAW))
     expected = brute_force(corpus, BuildConfig(), 25)
     got = index.related(corpus[0].id, k=25)
     assert [r.id for r in got] == [e[0] for e in expected[0]]
@@ -111,7 +111,7 @@ def test_similar_of_indexed_article_matches_related(index, corpus):
 def test_same_section_restricts_candidates(corpus):
     mixed = [Article(id=a.id, title=a.title, body=a.body, tags=a.tags, language=a.language,
                      section="even" if i % 2 else "odd") for i, a in enumerate(corpus)]
-    index = RelatedIndex.build(mixed, BuildConfig(same_section=True, n_neighbors=5, **RAW))
+    index = plain_build(mixed, BuildConfig(same_section=True, n_neighbors=5, **RAW))
     sections = {a.id: a.section for a in mixed}
     for a in mixed:
         assert all(sections[r.id] == a.section for r in index.related(a.id, k=10))
@@ -135,7 +135,7 @@ def test_filters(index, corpus):
 def test_add_matches_full_rebuild_neighbours(corpus):
     base, extra = corpus[:-6], corpus[-6:]
     config = BuildConfig(n_neighbors=6, **RAW)
-    index = RelatedIndex.build(base, config)
+    index = plain_build(base, config)
     index.add(extra)
     assert len(index) == len(corpus)
     # new articles: exact against everything, with the build's vocabulary
@@ -162,7 +162,7 @@ def test_add_existing_id_needs_update(index, corpus):
 
 
 def test_remove_and_update(corpus):
-    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=4))
+    index = plain_build(corpus, BuildConfig(n_neighbors=4))
     gone = index.related("eau-0", k=1)[0].id
     index.remove([gone])
     assert gone not in index
@@ -178,7 +178,7 @@ def test_remove_and_update(corpus):
 def test_duplicate_ids_rejected():
     arts = [Article(id="a", title="x"), Article(id="a", title="y")]
     with pytest.raises(ValueError, match="duplicate"):
-        RelatedIndex.build(arts)
+        plain_build(arts)
 
 
 doc = st.tuples(
@@ -193,7 +193,7 @@ doc = st.tuples(
 def test_properties(docs, k, stored):
     arts = [Article(id=f"d{i}", title=" ".join(w) or "vide", tags=tuple(t), language="fr")
             for i, (w, t) in enumerate(docs)]
-    index = RelatedIndex.build(arts, BuildConfig(n_neighbors=stored, max_df=1.0))
+    index = plain_build(arts, BuildConfig(n_neighbors=stored, max_df=1.0))
     for a in arts:
         got = index.related(a.id, k=k)
         assert a.id not in [r.id for r in got]
@@ -210,22 +210,22 @@ def test_tag_weight_zero_is_text_only(docs):
     arts = [Article(id=f"d{i}", title=" ".join(w) or "vide", tags=tuple(t), language="fr")
             for i, (w, t) in enumerate(docs)]
     notags = [Article(id=a.id, title=a.title, language="fr") for a in arts]
-    with_tags = RelatedIndex.build(arts, BuildConfig(tag_weight=0.0, max_df=1.0))
-    without = RelatedIndex.build(notags, BuildConfig(tag_weight=0.0, max_df=1.0))
+    with_tags = plain_build(arts, BuildConfig(tag_weight=0.0, max_df=1.0))
+    without = plain_build(notags, BuildConfig(tag_weight=0.0, max_df=1.0))
     for a in arts:
         assert with_tags.related(a.id, k=5) == without.related(a.id, k=5)
 
 
 def test_bigger_corpus_every_row_full():
     arts = make_corpus(per_cluster=30, seed=3)
-    index = RelatedIndex.build(arts, BuildConfig(n_neighbors=10))
+    index = plain_build(arts, BuildConfig(n_neighbors=10))
     assert (index.graph.neighbors >= 0).all()
 
 
 def test_pruned_build_scores_exactly_and_keeps_most_neighbours():
     arts = make_corpus(per_cluster=30, seed=5)
-    exact = RelatedIndex.build(arts, BuildConfig(n_neighbors=10))
-    pruned = RelatedIndex.build(arts, BuildConfig(n_neighbors=10, query_terms=5))
+    exact = plain_build(arts, BuildConfig(n_neighbors=10))
+    pruned = plain_build(arts, BuildConfig(n_neighbors=10, query_terms=5))
     overlaps = []
     for a in arts:
         got = pruned.related(a.id, k=10)
@@ -297,12 +297,12 @@ def test_index_terms_lists_each_article_under_its_strongest_terms():
 def test_posting_limit_bounds_the_search_and_keeps_scores_exact():
     """A tight limit still scores every neighbour exactly; no limit is the unlimited build."""
     arts = make_corpus(per_cluster=30, seed=5)
-    exact = RelatedIndex.build(arts, BuildConfig(n_neighbors=10))
-    unlimited = RelatedIndex.build(arts, BuildConfig(n_neighbors=10, query_terms=5,
+    exact = plain_build(arts, BuildConfig(n_neighbors=10))
+    unlimited = plain_build(arts, BuildConfig(n_neighbors=10, query_terms=5,
                                                      posting_limit=0))
-    huge = RelatedIndex.build(arts, BuildConfig(n_neighbors=10, query_terms=5,
+    huge = plain_build(arts, BuildConfig(n_neighbors=10, query_terms=5,
                                                 posting_limit=10 * len(arts)))
-    tight = RelatedIndex.build(arts, BuildConfig(n_neighbors=10, query_terms=5,
+    tight = plain_build(arts, BuildConfig(n_neighbors=10, query_terms=5,
                                                  posting_limit=4))
     np.testing.assert_array_equal(unlimited.graph.neighbors, huge.graph.neighbors)
     overlaps = []
@@ -341,7 +341,7 @@ def reference_ranking(articles, config: BuildConfig, k: int):
                                             "time_scale_days": 30.0, "hub_neighbors": 3}])
 def test_default_ranking_matches_its_formula(corpus, settings):
     config = BuildConfig(n_neighbors=8, **settings)
-    index = RelatedIndex.build(corpus, config)
+    index = plain_build(corpus, config)
     expected = reference_ranking(corpus, config, 5)
     for art, exp in zip(corpus, expected, strict=True):
         got = index.related(art.id, k=5)
@@ -351,8 +351,8 @@ def test_default_ranking_matches_its_formula(corpus, settings):
 
 
 def test_ranking_changes_order_not_candidates(corpus):
-    plain = RelatedIndex.build(corpus, BuildConfig(n_neighbors=6, **RAW))
-    ranked = RelatedIndex.build(corpus, BuildConfig(n_neighbors=6, hub_penalty=1.0,
+    plain = plain_build(corpus, BuildConfig(n_neighbors=6, **RAW))
+    ranked = plain_build(corpus, BuildConfig(n_neighbors=6, hub_penalty=1.0,
                                                     time_weight=0.3))
     changed = 0
     for a in corpus:
@@ -366,7 +366,7 @@ def test_ranking_changes_order_not_candidates(corpus):
 
 
 def test_exact_fallback_uses_the_same_ranking(corpus):
-    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=6))
+    index = plain_build(corpus, BuildConfig(n_neighbors=6))
     for a in corpus[:10]:
         assert index.related(a.id, k=6) == index.similar(a, k=6)
 
@@ -378,9 +378,9 @@ def test_pruned_search_without_the_compiled_kernel(monkeypatch):
     pytest.importorskip("sparse_dot_topn")
     arts = make_corpus(per_cluster=30, seed=7)
     config = BuildConfig(n_neighbors=8, query_terms=6, **RAW)
-    fast = RelatedIndex.build(arts, config)
+    fast = plain_build(arts, config)
     monkeypatch.setattr(topk, "_sp_matmul_topn", None)
-    slow = RelatedIndex.build(arts, config)
+    slow = plain_build(arts, config)
     same = [
         {r.id for r in fast.related(a.id, k=8)} == {r.id for r in slow.related(a.id, k=8)}
         for a in arts
@@ -397,9 +397,9 @@ def test_exact_kernel_keeps_the_tie_rule(monkeypatch):
             for i in range(9)]
     arts += make_corpus(per_cluster=4, seed=2)
     config = BuildConfig(n_neighbors=3, max_df=1.0, **RAW)
-    fast = RelatedIndex.build(arts, config)
+    fast = plain_build(arts, config)
     monkeypatch.setattr(topk, "_sp_matmul_topn", None)
-    slow = RelatedIndex.build(arts, config)
+    slow = plain_build(arts, config)
     np.testing.assert_array_equal(fast.graph.neighbors, slow.graph.neighbors)
     np.testing.assert_array_equal(fast.graph.scores, slow.graph.scores)
     assert [r.id for r in fast.related("same-4", k=3)] == ["same-0", "same-1", "same-2"]
@@ -424,9 +424,9 @@ def test_kernel_build_over_several_blocks_equals_scipy(monkeypatch):
 
     assert len(plan_kernel_blocks(len(arts), 6, 1 << 20)) == 2
     config = BuildConfig(n_neighbors=6, block_mib=1, **RAW)
-    fast = RelatedIndex.build(arts, config)
+    fast = plain_build(arts, config)
     monkeypatch.setattr(topk, "_sp_matmul_topn", None)
-    slow = RelatedIndex.build(arts, config)
+    slow = plain_build(arts, config)
     np.testing.assert_array_equal(fast.graph.neighbors, slow.graph.neighbors)
     np.testing.assert_allclose(fast.graph.scores, slow.graph.scores, atol=1e-6)
 
@@ -436,7 +436,7 @@ def test_kernel_build_over_several_blocks_equals_scipy(monkeypatch):
                                        "query_max_df": 0.3}])
 def test_pruned_similar_agrees_with_pruned_graph(settings):
     arts = make_corpus(per_cluster=30, seed=4)
-    index = RelatedIndex.build(arts, BuildConfig(n_neighbors=8, **settings))
+    index = plain_build(arts, BuildConfig(n_neighbors=8, **settings))
     same = [[r.id for r in index.similar(a, k=5)] == [r.id for r in index.related(a.id, k=5)]
             for a in arts]
     assert np.mean(same) >= 0.9
@@ -448,17 +448,17 @@ def test_parallel_build_over_memmapped_blocks_equals_serial():
 
     arts = make_corpus(per_cluster=120, seed=12)
     config = BuildConfig(n_neighbors=5, block_mib=1)
-    serial = RelatedIndex.build(arts, config)
+    serial = plain_build(arts, config)
     with parallel_config(max_nbytes=1):  # memmap every array argument
-        parallel = RelatedIndex.build(arts, config, n_jobs=2)
+        parallel = plain_build(arts, config, n_jobs=2)
     np.testing.assert_array_equal(serial.graph.neighbors, parallel.graph.neighbors)
 
 
 def test_build_streams_a_generator_with_progress_totals():
     arts = make_corpus(per_cluster=10, seed=2)
     calls = []
-    streamed = RelatedIndex.build((a for a in arts), BuildConfig(n_neighbors=5))
-    listed = RelatedIndex.build(arts, BuildConfig(n_neighbors=5),
+    streamed = plain_build((a for a in arts), BuildConfig(n_neighbors=5))
+    listed = plain_build(arts, BuildConfig(n_neighbors=5),
                                 progress=lambda s, d, t: calls.append((s, d, t)))
     np.testing.assert_array_equal(streamed.graph.neighbors, listed.graph.neighbors)
     assert streamed.ids == listed.ids == [a.id for a in arts]
@@ -470,7 +470,7 @@ def test_build_rejects_a_repeated_id_while_streaming():
 
     arts = make_corpus(per_cluster=5, seed=2)
     with pytest.raises(CorpusError, match=f"duplicate article id '{arts[3].id}'"):
-        RelatedIndex.build(iter(arts + [arts[3]]))
+        plain_build(iter(arts + [arts[3]]))
 
 
 @pytest.mark.parametrize("stage", ["vectorize", "merge", "rank"])
@@ -480,7 +480,7 @@ def test_a_failing_add_leaves_the_index_as_it_was(corpus, monkeypatch, stage):
     import recommender.index.space as space_module
     import recommender.index.updates as updates
 
-    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=5))
+    index = plain_build(corpus, BuildConfig(n_neighbors=5))
     before = {"ids": index.ids, "len": len(index), "parts": index._parts,
               "graph": {k: np.array(v) for k, v in index.graph.to_arrays().items()},
               "rows": index.space.X.shape[0],
@@ -519,7 +519,7 @@ def test_section_filter_folds_case_and_accents():
     arts = make_corpus(per_cluster=6, seed=3)
     arts = [dataclasses.replace(a, section="Économie" if a.section == "rates" else a.section)
             for a in arts]
-    index = RelatedIndex.build(arts, BuildConfig(n_neighbors=5))
+    index = plain_build(arts, BuildConfig(n_neighbors=5))
     for spelled in ("economie", "ÉCONOMIE", " Économie "):
         got = index.related("mars-0", k=3, section=spelled)
         assert len(got) == 3 and all(r.id.startswith("rates-") for r in got), spelled

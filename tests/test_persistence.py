@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers import plain_build
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,7 @@ from recommender.store.strings import pack_strings, unpack_strings
 
 @pytest.fixture(scope="module")
 def built(corpus):
-    return RelatedIndex.build(corpus, BuildConfig(n_neighbors=6))
+    return plain_build(corpus, BuildConfig(n_neighbors=6))
 
 
 def test_save_load_gives_identical_results(built, corpus, tmp_path):
@@ -34,7 +35,7 @@ def test_save_load_gives_identical_results(built, corpus, tmp_path):
 def test_manifest_records_versions_and_digests(built, tmp_path):
     built.save(tmp_path / "idx")
     manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
-    assert manifest["format_version"] == 2
+    assert manifest["format_version"] == 3
     assert {"numpy", "scipy", "scikit-learn", "joblib", "python"} <= set(manifest["versions"])
     assert manifest["counts"]["articles"] == len(built)
     assert manifest["config"]["n_neighbors"] == 6
@@ -53,7 +54,7 @@ def test_arrays_are_memory_mapped(built, tmp_path):
 
 
 def test_save_replaces_previous_index(built, corpus, tmp_path):
-    small = RelatedIndex.build(corpus[:10], BuildConfig(n_neighbors=3))
+    small = plain_build(corpus[:10], BuildConfig(n_neighbors=3))
     small.save(tmp_path / "idx")
     built.save(tmp_path / "idx")
     assert len(RelatedIndex.load(tmp_path / "idx")) == len(built)
@@ -68,7 +69,7 @@ def test_failed_save_keeps_serving_index(built, corpus, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(persistence.joblib, "dump", boom)
-    other = RelatedIndex.build(corpus[:10], BuildConfig(n_neighbors=3))
+    other = plain_build(corpus[:10], BuildConfig(n_neighbors=3))
     with pytest.raises(OSError, match="disk full"):
         other.save(tmp_path / "idx")
     assert len(RelatedIndex.load(tmp_path / "idx")) == len(built)
@@ -118,7 +119,7 @@ def test_vocabularies_are_arrays_not_pickled(built, tmp_path):
     assert loaded.tag_vocabulary_ == built.vectorizer.tag_vocabulary_
 
 
-@pytest.mark.parametrize(("version", "remedy"), [(3, "upgrade"), (1, "rebuild"), (0, "rebuild")])
+@pytest.mark.parametrize(("version", "remedy"), [(4, "upgrade"), (2, "rebuild"), (0, "rebuild")])
 def test_incompatible_version(built, tmp_path, version, remedy):
     built.save(tmp_path / "idx")
     path = tmp_path / "idx" / "manifest.json"
@@ -158,7 +159,7 @@ def test_truncated_and_missing_files(built, tmp_path):
 
 
 def test_updated_index_round_trips(corpus, tmp_path):
-    index = RelatedIndex.build(corpus[:-3], BuildConfig(n_neighbors=4))
+    index = plain_build(corpus[:-3], BuildConfig(n_neighbors=4))
     index.add(corpus[-3:])
     index.remove([corpus[0].id])
     index.save(tmp_path / "idx")
@@ -193,7 +194,7 @@ def test_save_load_property(tmp_path_factory, docs, stored):
     arts = [Article(id=f"d{i}", title=" ".join(w), tags=tuple(t), language="fr",
                     published=dt.date(2024, 1, 1) + dt.timedelta(days=day))
             for i, (w, t, day) in enumerate(docs)]
-    index = RelatedIndex.build(arts, BuildConfig(n_neighbors=stored, max_df=1.0))
+    index = plain_build(arts, BuildConfig(n_neighbors=stored, max_df=1.0))
     path = tmp_path_factory.mktemp("prop") / "idx"
     index.save(path)
     loaded = RelatedIndex.load(path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import make_corpus
+from helpers import make_corpus, plain_build
 
 from recommender import BuildConfig, RelatedIndex
 from recommender.records import Article
@@ -35,8 +35,8 @@ def _ids(results) -> set[str]:
 
 @pytest.mark.parametrize("n_neighbors", [3, 20])  # 3: the translations fill the stored row
 def test_translations_are_never_related(corpus, n_neighbors):
-    index = RelatedIndex.build(corpus, BuildConfig(n_neighbors=n_neighbors))
-    plain = RelatedIndex.build([a for a in corpus if a.id != "es-barrage"] +
+    index = plain_build(corpus, BuildConfig(n_neighbors=n_neighbors))
+    plain = plain_build([a for a in corpus if a.id != "es-barrage"] +
                                [Article(id="es-barrage", title=SPANISH.title, body=SPANISH.body,
                                         tags=SPANISH.tags, language="none")],
                                BuildConfig(n_neighbors=n_neighbors))
@@ -53,7 +53,7 @@ def test_translations_are_never_related(corpus, n_neighbors):
 
 def test_groups_survive_save_load_and_grow_with_add(corpus, tmp_path):
     base = [a for a in corpus if a.id not in {"fr-barrage", "es-barrage"}]
-    index = RelatedIndex.build(base, BuildConfig(n_neighbors=10))
+    index = plain_build(base, BuildConfig(n_neighbors=10))
     index.add([ORIGINAL])  # the original arrives after its English translation
     assert "en-barrage" not in _ids(index.related("fr-barrage", k=10))
     index.add([SPANISH])  # a second translation joins the group

@@ -60,6 +60,7 @@ from recommender.evaluation.metrics import (
 )
 from recommender.index.related_index import RelatedIndex
 from recommender.progress import Progress
+from recommender.query.config import QueryConfig
 from recommender.records import Article
 from recommender.validation import check_k
 
@@ -105,6 +106,7 @@ def evaluate(
     max_queries: int | None = None,
     n_jobs: int | None = None,
     progress: Progress | None = None,
+    query: QueryConfig | None = None,
 ) -> dict[str, float]:
     """Mean ranking metrics of ``index`` over known links, plus counts and latency.
 
@@ -113,6 +115,10 @@ def evaluate(
     ``as-of-date`` (dates) protocols. Metrics are computed at every cutoff of ``ks`` and
     at ``k``, which is also the depth of ``coverage`` and ``diversity``. ``max_queries``
     scores a seeded sample of the queries. See the module docstring for the protocols.
+
+    ``query`` holds the rules the lists are read with; by default the index's own
+    (:attr:`RelatedIndex.query`) without editor links first and without fallback fills:
+    the graded links *are* the editor links, and fills are not recommendations.
 
     Examples
     --------
@@ -127,7 +133,7 @@ def evaluate(
     return evaluate_per_query(
         index, articles_or_links, articles=articles, k=k, ks=ks, protocol=protocol,
         n_folds=n_folds, seed=seed, latency=latency, max_queries=max_queries, n_jobs=n_jobs,
-        progress=progress,
+        progress=progress, query=query,
     ).metrics
 
 
@@ -145,9 +151,15 @@ def evaluate_per_query(
     max_queries: int | None = None,
     n_jobs: int | None = None,
     progress: Progress | None = None,
+    query: QueryConfig | None = None,
 ) -> Evaluation:
     """Like :func:`evaluate`, also keeping each query's row (for reports and error analysis)."""
     cutoffs = _cutoffs(k, ks)
+    rules = query if query is not None else index.query.replace(curated_first=False,
+                                                                fallback=())
+    if rules.curated_first:
+        raise ValueError("evaluate() grades lists against editor links, which curated_first "
+                         "would show first: pass a query with curated_first=False")
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
     if max_queries is not None and (isinstance(max_queries, bool) or max_queries < 1):
@@ -167,7 +179,7 @@ def evaluate_per_query(
     run = _cold if protocol == "cold" else _indexed
     answers, seconds, skipped = run(index, queries, relevant, by_id, depth, protocol,
                                     counts, n_folds=n_folds, seed=seed, n_jobs=n_jobs,
-                                    progress=progress)
+                                    progress=progress, rules=rules)
     if not answers:
         raise RecommenderError(
             f"no query left to score under protocol {protocol!r}: {len(links)} links, "
@@ -253,7 +265,7 @@ Answers = tuple[list[tuple[str, list[str]]], list[float], int]
 def _indexed(
     index: RelatedIndex, queries: list[str], relevant: dict[str, dict[str, float]],
     by_id: dict[str, Article], depth: int, protocol: str, counts: dict[str, int],
-    *, progress: Progress | None, **_: Any,
+    *, progress: Progress | None, rules: QueryConfig, **_: Any,
 ) -> Answers:
     """``indexed`` and ``as-of-date``: query the index by id, with a date guard for the latter."""
     answers: list[tuple[str, list[str]]] = []
@@ -277,7 +289,7 @@ def _indexed(
                 skipped += 1
                 continue
         start = time.perf_counter()
-        results = index.related(q, k=depth, published_before=before)
+        results = index.related(q, k=depth, query=rules, published_before=before)
         seconds.append(time.perf_counter() - start)
         answers.append((q, [r.id for r in results]))
     return answers, seconds, skipped
@@ -290,7 +302,8 @@ def _earlier(article: Article | None, day: Any) -> bool:
 def _cold(
     index: RelatedIndex, queries: list[str], relevant: dict[str, dict[str, float]],
     by_id: dict[str, Article], depth: int, protocol: str, counts: dict[str, int],
-    *, n_folds: int, seed: int, n_jobs: int | None, progress: Progress | None, **_: Any,
+    *, n_folds: int, seed: int, n_jobs: int | None, progress: Progress | None,
+    rules: QueryConfig, **_: Any,
 ) -> Answers:
     """Hold each fold of queries out of a fresh index and query it with ``similar``."""
     if isinstance(n_folds, bool) or not isinstance(n_folds, int) or n_folds < 2:
@@ -331,7 +344,7 @@ def _cold(
                                      index.config, n_jobs=n_jobs)
             for q in todo:
                 start = time.perf_counter()
-                results = sub.similar(by_id[q], k=depth)
+                results = sub.similar(by_id[q], k=depth, query=rules)
                 seconds.append(time.perf_counter() - start)
                 answers[q] = [r.id for r in results]
         done += len(held)

@@ -1,62 +1,281 @@
-"""Answers of one query: a searched vector ranked like the stored rows, as records."""
+"""One box: the source's editor links, then similar articles, then flagged fallback fills,
+under one query's rules (:class:`~recommender.query.config.QueryConfig`).
+
+Similar items come from the stored neighbour row when it holds enough that pass the
+rules, else from an exact search of the vectors (a draft always searches). Then, in
+order: the score floor, recency decay, same-story dedupe and diversity.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.config.build import BuildConfig
 from recommender.index.articles import ArticleTable
+from recommender.index.explain import explanations
 from recommender.index.parts import IndexParts
 from recommender.index.ranking import Ranking
-from recommender.query.filters import Filter
+from recommender.query.config import QueryConfig
+from recommender.query.filters import Source, Test, acceptance
 from recommender.records import Related, related_records
 from recommender.search.topk import Candidates
 
+#: rows of the newest-first order a fallback tests at a time
+_FALLBACK_CHUNK = 4096
 
-def searched(
-    parts: IndexParts, config: BuildConfig, ranking: Ranking, x: sp.csr_matrix, k: int,
-    filt: Filter, *, own: int, date: np.datetime64, group: int = -1,
-) -> list[Related]:
-    """Best ``k`` for one vector, searched as the build searched its rows: the
-    ``max(k, K)`` most similar candidates, ordered by the ranking.
 
-    ``own`` is the vector's own row (never an answer), -1 for a draft; ``date`` its
-    publication day (NaT when unknown), for the ranking's time factor; ``group`` its
-    translation group (never an answer), -1 for none.
-    """
+@dataclass
+class Pool:
+    """Candidates of the similar items, best first: positions, scores, similarities."""
+
+    positions: np.ndarray
+    scores: np.ndarray
+    sims: np.ndarray
+
+    def kept(self, keep: np.ndarray) -> Pool:
+        return Pool(self.positions[keep], self.scores[keep], self.sims[keep])
+
+    def head(self, n: int) -> Pool:
+        return Pool(self.positions[:n], self.scores[:n], self.sims[:n])
+
+
+def box(parts: IndexParts, config: BuildConfig, ranking: Ranking, query: QueryConfig,
+        source: Source, k: int, vector: Callable[[], sp.csr_matrix]) -> list[Related]:
+    """The ``k`` items of one box. ``vector()`` gives the source's row (computed only when
+    a search, a fallback or an explanation needs it)."""
     table = parts.table
-    pool = max(k, parts.graph.n_neighbors)
-    same_section = config.same_section and own >= 0
+    test = acceptance(table, query, source)
+    curated = _curated(table, query, source, test, k)
+    need = k - len(curated)
+    chosen = Pool(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32))
+    if need > 0:
+        chosen = _similar(parts, config, ranking, query, source, test, curated, need, vector)
+    shown = np.concatenate([curated, chosen.positions])
+    fills = np.zeros(0, np.int64)
+    if len(shown) < k and query.fallback:
+        fills = _fallback(parts, query, source, test, shown, k - len(shown))
+    items = _records(parts, curated, chosen, fills, vector)
+    if query.explain and items:
+        notes = explanations(parts, ranking, query, source, vector(),
+                             np.concatenate([curated, chosen.positions, fills]),
+                             len(curated), len(chosen.positions))
+        items = [Related(r.id, r.score, r.title, r.similarity, r.reason, note)
+                 for r, note in zip(items, notes, strict=True)]
+    return items
+
+
+# -- curated ---------------------------------------------------------------------------------
+def _curated(table: ArticleTable, query: QueryConfig, source: Source, test: Test | None,
+             k: int) -> np.ndarray:
+    """Positions of the source's editor links that pass the rules, in the editor's order."""
+    if not query.curated_first or not source.curated:
+        return np.zeros(0, np.int64)
+    found = [table.positions.get(i) for i in dict.fromkeys(source.curated)]
+    positions = np.array([p for p in found if p is not None], dtype=np.int64)
+    if test is not None and len(positions):
+        positions = positions[test(positions)]
+    return positions[:k]
+
+
+# -- similar ---------------------------------------------------------------------------------
+def _similar(parts: IndexParts, config: BuildConfig, ranking: Ranking, query: QueryConfig,
+             source: Source, test: Test | None, curated: np.ndarray, need: int,
+             vector: Callable[[], sp.csr_matrix]) -> Pool:
+    graph = parts.graph
+    if source.row >= 0:
+        positions, scores, sims = graph.row(source.row)
+        pool = Pool(positions.astype(np.int64, copy=False), scores, sims)
+        full = len(positions) == graph.n_neighbors  # else nothing else shares a term
+        # stored rows hold the K most similar: past them, nothing reaches a floor they miss
+        reachable = full and (not len(sims) or float(sims.min()) >= query.min_score)
+        if test is not None and len(pool.positions):
+            pool = pool.kept(test(pool.positions))
+        chosen = _choose(parts, query, source, pool, curated, need)
+        if len(chosen.positions) == need or not reachable:
+            return chosen
+    size = max(graph.n_neighbors, 3 * (need + len(curated)))
+    return _choose(parts, query, source,
+                   _searched(parts, config, ranking, source, test, vector(), size),
+                   curated, need)
+
+
+def _searched(parts: IndexParts, config: BuildConfig, ranking: Ranking, source: Source,
+              test: Test | None, x: sp.csr_matrix, size: int) -> Pool:
+    """The ``size`` most similar candidates that pass ``test``, searched exactly as the
+    build searched its rows, in ranking order."""
+    table = parts.table
+    same_section = config.same_section and source.row >= 0
     candidates: Candidates | None = Candidates(
-        alive=None if len(table.positions) == table.n_rows else table.alive,
-        sections=table.section_codes if same_section else None,
-        accept=_acceptance(table, filt, group),
-    )
+        sections=table.section_codes if same_section else None, accept=test)
     if candidates is not None and candidates.is_empty:
-        candidates = None  # every indexed article may be an answer: no mask to apply
-    query_sections = table.section_codes[[own]] if same_section else None
-    found, sims = parts.space.searcher.search(x, pool, own=np.array([own]),
+        candidates = None
+    query_sections = table.section_codes[[source.row]] if same_section else None
+    found, sims = parts.space.searcher.search(x, size, own=np.array([source.row]),
                                                candidates=candidates,
                                                query_sections=query_sections)
-    cand, scores, sims = ranking.order(found, sims, np.array([date]), table.published,
+    cand, scores, sims = ranking.order(found, sims, np.array([source.date]), table.published,
                                        parts.graph.hubs)
-    n = int(np.count_nonzero(cand[0, :k] >= 0))  # empty slots come last
-    return records(table, cand[0, :n], scores[0, :n], sims[0, :n])
+    n = int(np.count_nonzero(cand[0] >= 0))  # empty slots come last
+    return Pool(cand[0, :n].astype(np.int64), scores[0, :n], sims[0, :n])
 
 
-def _acceptance(
-    table: ArticleTable, filt: Filter, group: int
-) -> Callable[[np.ndarray], np.ndarray] | None:
-    """The read-time test of candidate positions: the editor's filter, outside the
-    query's translation group; None when there is nothing to test."""
-    if group < 0:
-        return None if filt.is_empty else (lambda cols: table.filter_mask(cols, filt))
-    if filt.is_empty:
-        return lambda cols: table.translations.outside(cols, group)
-    return lambda cols: table.translations.outside(cols, group) & table.filter_mask(cols, filt)
+def _choose(parts: IndexParts, query: QueryConfig, source: Source, pool: Pool,
+            curated: np.ndarray, need: int) -> Pool:
+    """The best ``need`` of a pool: not curated, above the floor, decayed, deduplicated,
+    diversified."""
+    keep = pool.sims >= np.asarray(query.min_score, dtype=pool.sims.dtype)
+    if len(curated):
+        keep &= ~np.isin(pool.positions, curated)
+    if not keep.all():
+        pool = pool.kept(keep)
+    if query.decays and len(pool.positions):
+        pool = _decayed(parts.table, query, source, pool)
+    if query.diversity > 0 and len(pool.positions):
+        return _diversified(parts, query, pool, curated, need)
+    if query.dedupe is not None and len(pool.positions) > 0:
+        return _deduplicated(parts, query.dedupe, pool, curated, need)
+    return pool.head(need)
+
+
+def decay_factors(table: ArticleTable, query: QueryConfig, source_date: np.datetime64,
+                  positions: np.ndarray) -> np.ndarray:
+    """``0.5 ** (days apart / half-life)`` per position (1 where a date is unknown); the
+    half-life is the item's section's when ``section_half_life_days`` names it."""
+    halves = np.full(len(positions), np.inf if query.half_life_days is None
+                     else query.half_life_days)
+    if query.section_half_life_days:
+        from recommender.query.filters import section_matches
+
+        codes = table.section_codes[positions]
+        for section, days in query.section_half_life_days:
+            halves[np.isin(codes, section_matches(section, table.section_names))] = days
+    dates = table.published[positions]
+    known = ~np.isnat(dates) & ~np.isnat(source_date)
+    gap = np.abs((dates - source_date).astype("timedelta64[D]").astype(np.float64))
+    gap[~known] = 0.0
+    return np.power(0.5, gap / halves)
+
+
+def _decayed(table: ArticleTable, query: QueryConfig, source: Source, pool: Pool) -> Pool:
+    scores = pool.scores * decay_factors(table, query, source.date, pool.positions)
+    order = np.lexsort((pool.positions, -pool.sims, -scores))
+    return Pool(pool.positions[order], scores[order].astype(np.float32), pool.sims[order])
+
+
+def _deduplicated(parts: IndexParts, threshold: float, pool: Pool, curated: np.ndarray,
+                  need: int) -> Pool:
+    """Items in order, each dropped when it is a copy (similarity >= ``threshold``) of a
+    curated or better item. Copies are read from the stored neighbour rows of the items
+    (a copy is among an article's K most similar unless K others are copies too)."""
+    graph = parts.graph
+    head = pool.positions[: 3 * need + len(curated)]
+    both = np.concatenate([curated, head])
+    similarity = graph.similarity[both]
+    close = similarity >= np.asarray(threshold, dtype=similarity.dtype)
+    if not close.any():
+        return pool.head(need)
+    rows, slots = np.nonzero(close)
+    copies = set(zip(both[rows].tolist(), graph.neighbors[both[rows], slots].tolist(),
+                     strict=True))
+    kept = curated.tolist()
+    chosen: list[int] = []
+    for i, p in enumerate(pool.positions.tolist()):
+        if not any((p, q) in copies or (q, p) in copies for q in kept):
+            kept.append(p)
+            chosen.append(i)
+            if len(chosen) == need:
+                break
+    return pool.kept(np.array(chosen, dtype=np.int64))
+
+
+def _diversified(parts: IndexParts, query: QueryConfig, pool: Pool, curated: np.ndarray,
+                 need: int) -> Pool:
+    """Maximal marginal relevance: each next item maximises ``(1 - diversity) * score -
+    diversity * (its greatest similarity to the items above)``, curated ones included;
+    an item at or above the dedupe threshold of one above is skipped."""
+    X = parts.space.X
+    head = pool.positions[: max(3 * need, parts.graph.n_neighbors)]
+    both = np.concatenate([curated, head])
+    pair = (X[both] @ X[both].T).toarray()
+    lam = query.diversity
+    relevance = pool.scores[: len(head)].astype(np.float64)
+    nearest = pair[: len(curated), len(curated):].max(axis=0) if len(curated) else \
+        np.zeros(len(head))
+    left = np.ones(len(head), dtype=bool)
+    if query.dedupe is not None:
+        left &= nearest < query.dedupe
+    chosen: list[int] = []
+    while len(chosen) < need and left.any():
+        value = np.where(left, (1 - lam) * relevance - lam * nearest, -np.inf)
+        best = int(np.argmax(value))
+        chosen.append(best)
+        left[best] = False
+        nearest = np.maximum(nearest, pair[len(curated) + best, len(curated):])
+        if query.dedupe is not None:
+            left &= nearest < query.dedupe
+    return pool.kept(np.array(chosen, dtype=np.int64))
+
+
+# -- fallback --------------------------------------------------------------------------------
+def _fallback(parts: IndexParts, query: QueryConfig, source: Source, test: Test | None,
+              shown: np.ndarray, need: int) -> np.ndarray:
+    """The newest articles that pass the rules, by each fallback strategy in turn."""
+    table = parts.table
+    fills: list[int] = []
+    taken = set(shown.tolist())
+    for strategy in query.fallback:
+        if strategy == "section_latest":
+            if source.section < 0:
+                continue
+            order = table.newest_first
+            order = order[table.section_codes[order] == source.section]
+        else:
+            order = table.newest_first
+        for start in range(0, len(order), _FALLBACK_CHUNK):
+            rows = order[start:start + _FALLBACK_CHUNK]
+            if test is not None:
+                rows = rows[test(rows)]
+            elif source.row >= 0:
+                rows = rows[rows != source.row]
+            for p in rows.tolist():
+                if p not in taken:
+                    taken.add(p)
+                    fills.append(p)
+                    if len(fills) == need:
+                        return _fill_dedupe(parts, query, shown, fills)
+    return _fill_dedupe(parts, query, shown, fills)
+
+
+def _fill_dedupe(parts: IndexParts, query: QueryConfig, shown: np.ndarray,
+                 fills: list[int]) -> np.ndarray:
+    positions = np.array(fills, dtype=np.int64)
+    if query.dedupe is None or not len(positions):
+        return positions
+    pool = Pool(positions, np.zeros(len(positions), np.float32),
+                np.ones(len(positions), np.float32))
+    return _deduplicated(parts, query.dedupe, pool, shown, len(positions)).positions
+
+
+# -- records ---------------------------------------------------------------------------------
+def _records(parts: IndexParts, curated: np.ndarray, chosen: Pool, fills: np.ndarray,
+             vector: Callable[[], sp.csr_matrix]) -> list[Related]:
+    table = parts.table
+    similar = records(table, chosen.positions, chosen.scores, chosen.sims)
+    if not len(curated) and not len(fills):
+        return similar
+    extra = np.concatenate([curated, fills])
+    dots = np.asarray((parts.space.X[extra] @ vector().T).toarray()).ravel()
+    dots = np.minimum(np.maximum(dots, 0.0), 1.0)
+    out = [Related(table.ids[p], float(d), table.titles[p], float(d), "curated")
+           for p, d in zip(curated.tolist(), dots[: len(curated)].tolist(), strict=True)]
+    out += similar
+    out += [Related(table.ids[p], 0.0, table.titles[p], float(d), "fallback")
+            for p, d in zip(fills.tolist(), dots[len(curated):].tolist(), strict=True)]
+    return out
 
 
 def records(

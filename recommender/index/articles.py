@@ -9,15 +9,20 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from recommender.errors import UnknownArticleError
 from recommender.index.catalogue import Catalogue, publication_days
+from recommender.index.tags import TagSets
 from recommender.index.translations import TranslationGroups
-from recommender.query.filters import Filter
 from recommender.records import Article
-from recommender.store.strings import pack_strings, unpack_strings
+from recommender.store.strings import StringColumn, pack_strings, unpack_strings
+
+if TYPE_CHECKING:
+    from recommender.vectorize.vectorizer import FitDetails
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,6 +39,12 @@ class ArticleTable:
     published: np.ndarray
     alive: np.ndarray
     translations: TranslationGroups
+    #: each row's language as a code into ``language_names``
+    languages: np.ndarray
+    language_names: list[str]
+    tags: TagSets
+    #: each row's editor links (its ``related`` ids), in the editor's order
+    curated: StringColumn
     #: live id -> row; derived from ``ids`` and ``alive`` when not given
     positions: dict[str, int] = field(default=None, repr=False)  # type: ignore[arg-type]
 
@@ -47,12 +58,22 @@ class ArticleTable:
         object.__setattr__(self, "positions", dict(pairs))
 
     @classmethod
-    def from_catalogue(cls, catalogue: Catalogue) -> ArticleTable:
+    def from_catalogue(cls, catalogue: Catalogue, details: FitDetails,
+                       tag_keys: list[str]) -> ArticleTable:
+        """The table of a build: the catalogue's fields and what the fit learned of each
+        article (its language, its folded tags over ``tag_keys``)."""
         codes, names = catalogue.section_codes()
+        language_names = sorted(set(details.languages))
+        lookup = {name: i for i, name in enumerate(language_names)}
+        languages = np.fromiter(map(lookup.__getitem__, details.languages), dtype=np.int16,
+                                count=len(details.languages))
         return cls(ids=catalogue.ids, titles=catalogue.titles, section_codes=codes,
                    section_names=names, published=catalogue.published(),
                    alive=np.ones(catalogue.count, dtype=bool),
-                   translations=TranslationGroups.of(catalogue.ids, catalogue.translations))
+                   translations=TranslationGroups.of(catalogue.ids, catalogue.translations),
+                   languages=languages, language_names=language_names,
+                   tags=TagSets.of(tag_keys, details.tags, catalogue.spelled_tags.column()),
+                   curated=catalogue.curated.column())
 
     def __len__(self) -> int:
         """Live articles (removed ones do not count)."""
@@ -79,16 +100,46 @@ class ArticleTable:
     def live_ids(self) -> list[str]:
         return [i for i, live in zip(self.ids, self.alive.tolist(), strict=True) if live]
 
-    def filter_mask(self, positions: np.ndarray, filt: Filter) -> np.ndarray:
-        """Which of ``positions`` pass an editor's filter."""
-        excluded = np.array([self.positions[i] for i in filt.exclude if i in self.positions],
-                            dtype=np.int64)
-        return filt.mask(positions, section_codes=self.section_codes,
-                         section_names=self.section_names, published=self.published,
-                         excluded_positions=excluded)
+    @cached_property
+    def newest_first(self) -> np.ndarray:
+        """Rows from the newest publication day to the oldest (undated rows last, then
+        by row), for the "latest" fallbacks; computed on first use."""
+        days = self.published.astype(np.int64)
+        undated = np.isnat(self.published)
+        return np.lexsort((np.arange(len(days)), np.where(undated, 0, -days), undated))
 
-    def appended(self, articles: Sequence[Article]) -> ArticleTable:
-        """A new table with ``articles`` as new rows at the end."""
+    @cached_property
+    def main_language(self) -> str | None:
+        """The language most articles are in (None for an empty table)."""
+        if not len(self.language_names):
+            return None
+        counts = np.bincount(self.languages, minlength=len(self.language_names))
+        return self.language_names[int(np.argmax(counts))]
+
+    def section_codes_of(self, section: str | None) -> int:
+        """Code of the section ``section`` names (case- and accent-folded), -1 for none."""
+        if section is None:
+            return -1
+        from recommender.query.filters import section_matches
+
+        codes = section_matches(section, self.section_names)
+        return codes[0] if codes else -1
+
+    def language_code(self, language: str) -> int:
+        """Code of ``language`` in this table, -1 when no article is in it."""
+        try:
+            return self.language_names.index(language)
+        except ValueError:
+            return -1
+
+    def appended(self, articles: Sequence[Article], languages: Sequence[str]) -> ArticleTable:
+        """A new table with ``articles`` as new rows at the end (``languages``: the one each
+        was analysed in)."""
+        language_names = list(self.language_names)
+        for language in languages:
+            if language not in language_names:
+                language_names.append(language)
+        language_codes = np.array([language_names.index(x) for x in languages], dtype=np.int16)
         names = list(self.section_names)
         for a in articles:
             if a.section is not None and a.section not in names:
@@ -108,6 +159,10 @@ class ArticleTable:
                                       publication_days(a.published for a in articles)]),
             alive=np.concatenate([self.alive, np.ones(len(articles), dtype=bool)]),
             translations=translations,
+            languages=np.concatenate([self.languages, language_codes]),
+            language_names=language_names,
+            tags=self.tags.appended([a.tags for a in articles]),
+            curated=self.curated.appended([a.related for a in articles]),
             positions={**self.positions, **{a.id: first + i for i, a in enumerate(articles)}},
         )
 
@@ -122,12 +177,15 @@ class ArticleTable:
             del positions[article_id]
         return ArticleTable(ids=self.ids, titles=self.titles, section_codes=self.section_codes,
                             section_names=self.section_names, published=self.published,
-                            alive=alive, translations=self.translations, positions=positions)
+                            alive=alive, translations=self.translations,
+                            languages=self.languages, language_names=self.language_names,
+                            tags=self.tags, curated=self.curated, positions=positions)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         id_blob, id_offsets = pack_strings(self.ids)
         title_blob, title_offsets = pack_strings(self.titles)
         section_blob, section_offsets = pack_strings(self.section_names)
+        language_blob, language_offsets = pack_strings(self.language_names)
         return {
             "ids_blob": id_blob, "ids_offsets": id_offsets,
             "titles_blob": title_blob, "titles_offsets": title_offsets,
@@ -135,6 +193,10 @@ class ArticleTable:
             "section_codes": self.section_codes, "published": self.published,
             "alive": self.alive,
             **self.translations.to_arrays(),
+            "languages": self.languages,
+            "language_names_blob": language_blob, "language_names_offsets": language_offsets,
+            **self.tags.to_arrays(),
+            "curated_blob": self.curated.blob, "curated_offsets": self.curated.offsets,
         }
 
     @classmethod
@@ -144,4 +206,9 @@ class ArticleTable:
                    section_codes=a["section_codes"],
                    section_names=unpack_strings(a["sections_blob"], a["sections_offsets"]),
                    published=a["published"], alive=np.array(a["alive"], dtype=bool),
-                   translations=TranslationGroups.from_arrays(a))
+                   translations=TranslationGroups.from_arrays(a),
+                   languages=a["languages"],
+                   language_names=unpack_strings(a["language_names_blob"],
+                                                 a["language_names_offsets"]),
+                   tags=TagSets.from_arrays(a),
+                   curated=StringColumn(a["curated_blob"], a["curated_offsets"]))

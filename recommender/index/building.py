@@ -35,7 +35,7 @@ def build_parts(
         progress("vectorize", 0, operator.length_hint(catalogue, 0))
     vectorizer = ArticleVectorizer.from_config(config, n_jobs=n_jobs)
     try:
-        X = vectorizer.fit_transform(catalogue, progress=progress)
+        X, details = vectorizer.fit_transform_details(catalogue, progress=progress)
     except ValueError as exc:
         if catalogue.count == 0 and not isinstance(exc, RecommenderError):
             raise RecommenderError("cannot build an index from 0 articles") from None
@@ -44,7 +44,9 @@ def build_parts(
     n = catalogue.count
     if progress is not None:
         progress("vectorize", n, n)
-    table = ArticleTable.from_catalogue(catalogue)
+    tags = vectorizer.tag_vocabulary_
+    table = ArticleTable.from_catalogue(catalogue, details, sorted(tags, key=tags.__getitem__))
+    del details
     space = VectorSpace(vectorizer, X, SearchSettings.from_config(config), XT=X.T.tocsr())
     candidates = Candidates(sections=table.section_codes if config.same_section else None)
     k = min(config.n_neighbors, max(n - 1, 1))

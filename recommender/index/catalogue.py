@@ -1,7 +1,8 @@
 """What an index keeps of each article while the text streams past to the vectorizer.
 
 A build reads its articles once: the vectorizer keeps only term counts, and this keeps
-the few fields the index stores (id, title, section, date), so a million articles never
+the few fields the index stores (id, title, section, date, tags as spelled, editor
+links), so a million articles never
 sit in memory as objects.
 """
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from recommender.errors import CorpusError
 from recommender.records import Article
+from recommender.store.strings import StringColumnBuilder
 
 
 class Catalogue(Iterator[Article]):
@@ -34,6 +36,9 @@ class Catalogue(Iterator[Article]):
         self._dates: list[dt.date | None] = []
         #: (row, translated id) of the articles that translate another
         self.translations: list[tuple[int, str]] = []
+        #: tags as spelled, and editor links, packed as they pass (no object per article)
+        self.spelled_tags = StringColumnBuilder()
+        self.curated = StringColumnBuilder()
 
     def __next__(self) -> Article:
         article = next(self._source)
@@ -46,6 +51,8 @@ class Catalogue(Iterator[Article]):
         self._dates.append(article.published)
         if article.translation_of is not None:
             self.translations.append((len(self.ids) - 1, article.translation_of))
+        self.spelled_tags.append(article.tags)
+        self.curated.append(article.related)
         return article
 
     def __length_hint__(self) -> int:

@@ -8,7 +8,7 @@ assignment, so a failure half-way leaves the index as it was.
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.analysis import detect_language
+from recommender.analysis.languages import AUTO
 from recommender.config.build import BuildConfig
 from recommender.index import answers, building, storage, updates
 from recommender.index.articles import ArticleTable
@@ -26,10 +28,13 @@ from recommender.index.parts import IndexParts
 from recommender.index.ranking import Ranking
 from recommender.index.space import VectorSpace
 from recommender.progress import Progress
-from recommender.query.filters import Filter
+from recommender.query.config import QueryConfig
+from recommender.query.filters import UNKNOWN_LANGUAGE, Source
 from recommender.records import Article, Related
 from recommender.validation import check_k
 from recommender.vectorize.vectorizer import ArticleVectorizer
+
+_QUERY_FIELDS = frozenset(f.name for f in dataclasses.fields(QueryConfig))
 
 
 class RelatedIndex:
@@ -44,14 +49,18 @@ class RelatedIndex:
     ...         Article(id="b", title="Barrages et sécheresse", tags=("Eau",)),
     ...         Article(id="c", title="Football : la CAN", tags=("Sport",))]
     >>> index = RelatedIndex.build(arts)
-    >>> [r.id for r in index.related("a", k=2)]
+    >>> [(r.id, r.reason) for r in index.related("a", k=2)]
+    [('b', 'similar'), ('c', 'fallback')]
+    >>> [r.id for r in index.related("a", k=2, fallback=())]
     ['b']
     """
 
-    def __init__(self, config: BuildConfig, parts: IndexParts) -> None:
+    def __init__(self, config: BuildConfig, parts: IndexParts,
+                 query: QueryConfig | None = None) -> None:
         self.config = config
         self.ranking = Ranking.from_config(config)
         self._parts = parts
+        self._query = query or QueryConfig()
 
     # -- the parts ------------------------------------------------------------------------
     @property
@@ -85,6 +94,7 @@ class RelatedIndex:
         articles: Iterable[Article],
         config: BuildConfig | None = None,
         *,
+        query: QueryConfig | None = None,
         n_jobs: int | None = None,
         progress: Progress | None = None,
     ) -> RelatedIndex:
@@ -94,13 +104,15 @@ class RelatedIndex:
         :func:`~recommender.corpus.iter_articles`): only term counts and the stored fields
         are kept, so the corpus streams from disk.
 
+        ``query`` is the default of its boxes (:attr:`query`), stored with it.
+
         ``n_jobs`` is joblib's: None follows ``joblib.parallel_config`` (this process by
         default, every worker under a Dask backend), 1 runs in this process, -1 uses every
         core; the backend (local processes, Dask, Ray) is whatever the caller configured.
         """
         config = config or BuildConfig()
         return cls(config, building.build_parts(articles, config, n_jobs=n_jobs,
-                                                progress=progress))
+                                                progress=progress), query)
 
     # -- reading --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -129,74 +141,103 @@ class RelatedIndex:
             return X[np.flatnonzero(table.alive)]
         return X[[table.position(i) for i in article_ids]]
 
-    def related(
-        self,
-        article_id: str,
-        k: int = 5,
-        *,
-        section: str | None = None,
-        published_after: dt.date | str | None = None,
-        published_before: dt.date | str | None = None,
-        exclude: Iterable[str] = (),
-    ) -> list[Related]:
-        """The ``k`` indexed articles most similar to ``article_id``, best first.
+    def related(self, article_id: str, k: int = 5, *, query: QueryConfig | None = None,
+                **options: Any) -> list[Related]:
+        """The box of an indexed article: its editor links, then the ``k`` most similar
+        articles, then flagged fallback fills, under the index's default rules
+        (:attr:`query`), ``query`` instead, and ``options`` (any :class:`QueryConfig`
+        field, e.g. ``min_score=0.05, only_older=True``) on top.
 
-        Reads the stored neighbour row; when filters or a large ``k`` need more than the
-        row holds, the answer is computed exactly from the vectors instead.
+        Reads the stored neighbour row; when the rules leave fewer than ``k`` of it, the
+        answer is searched exactly from the vectors instead.
         """
         check_k(k)
         parts = self._parts
-        table, graph = parts.table, parts.graph
+        table = parts.table
         row = table.positions.get(article_id)
         if row is None:
             row = table.position(article_id)  # raises UnknownArticleError
-        filt = Filter.of(section=section, published_after=published_after,
-                         published_before=published_before, exclude=exclude)
-        positions, values, sims = graph.row(row)
-        full = len(positions) == graph.n_neighbors  # else no other article shares a term
-        if len(table.positions) < table.n_rows:  # some articles were removed
-            live = table.alive[positions]
-            positions, values, sims = positions[live], values[live], sims[live]
-        group = int(table.translations.codes[row]) if table.translations.keys else -1
-        if group >= 0:  # never its own translations
-            keep = table.translations.outside(positions, group)
-            positions, values, sims = positions[keep], values[keep], sims[keep]
-        if not filt.is_empty:
-            keep = table.filter_mask(positions, filt)
-            positions, values, sims = positions[keep], values[keep], sims[keep]
-        if len(positions) < k and full:
-            return answers.searched(parts, self.config, self.ranking, parts.space.X[row], k, filt,
-                                    own=row, date=table.published[row], group=group)
-        return answers.records(table, positions[:k], values[:k], sims[:k])
+        rules = self._rules(query, options, "related")
+        source = Source(row=row, date=table.published[row], language=int(table.languages[row]),
+                        section=int(table.section_codes[row]),
+                        group=int(table.translations.codes[row]) if table.translations.keys
+                        else -1,
+                        curated=table.curated[row] if rules.curated_first else (),
+                        tags=table.tags.spelled[row] if rules.explain else ())
+        X = parts.space.X
+        return answers.box(parts, self.config, self.ranking, rules, source, k,
+                           lambda: X[row])
 
-    def similar(
-        self,
-        article: Article,
-        k: int = 5,
-        *,
-        section: str | None = None,
-        published_after: dt.date | str | None = None,
-        published_before: dt.date | str | None = None,
-        exclude: Iterable[str] = (),
-    ) -> list[Related]:
-        """The ``k`` indexed articles most similar to a new article (a draft).
+    def similar(self, article: Article, k: int = 5, *, query: QueryConfig | None = None,
+                **options: Any) -> list[Related]:
+        """The box of a new article (a draft), under the same rules as :meth:`related`.
 
         If the draft's id is in the index, that article is left out of the answer, and so
         are the draft's translation group (its ``translation_of`` and that one's other
-        translations).
+        translations). A draft without a language is analysed in the one its text clearly
+        shows, else in the index's main language (a three-word French title stays French).
         """
         check_k(k)
-        if self.config.same_section and section is None and article.section is not None:
-            section = article.section
-        filt = Filter.of(section=section, published_after=published_after,
-                         published_before=published_before, exclude=exclude)
+        rules = self._rules(query, options, "similar")
+        if self.config.same_section and not rules.sections and article.section is not None:
+            rules = rules.replace(sections=(article.section,))
         parts = self._parts
-        x = parts.space.vectorize_one(article)
         table = parts.table
-        own = table.positions.get(article.id, -1)
-        return answers.searched(parts, self.config, self.ranking, x, k, filt, own=own,
-                                date=publication_day(article.published),
-                                group=table.translations.group_of(article, table.positions))
+        article, language = self._with_language(article)
+        x = parts.space.vectorize_one(article)
+        source = Source(row=table.positions.get(article.id, -1),
+                        date=publication_day(article.published),
+                        language=language,
+                        section=table.section_codes_of(article.section),
+                        group=table.translations.group_of(article, table.positions),
+                        curated=article.related if rules.curated_first else (),
+                        tags=article.tags)
+        return answers.box(parts, self.config, self.ranking, rules, source, k, lambda: x)
+
+    @property
+    def query(self) -> QueryConfig:
+        """The default rules of this index's boxes (stored with it; set to change them)."""
+        return self._query
+
+    @query.setter
+    def query(self, value: QueryConfig) -> None:
+        if not isinstance(value, QueryConfig):
+            raise TypeError(f"expected a QueryConfig, got {type(value).__name__}")
+        self._query = value
+
+    def _rules(self, query: QueryConfig | None, options: dict[str, Any], method: str
+               ) -> QueryConfig:
+        """The query's rules: ``query`` (else the default) with ``options`` on top."""
+        rules = self._query if query is None else query
+        if not options:
+            return rules
+        if "section" in options:  # the one-section shortcut of earlier versions
+            section = options.pop("section")
+            if section is not None:
+                options["sections"] = (section,)
+        unknown = sorted(set(options) - _QUERY_FIELDS)
+        if unknown:
+            raise TypeError(f"{method}() got unknown option(s) {', '.join(unknown)}; valid "
+                            "options are the QueryConfig fields: "
+                            f"{', '.join(sorted(_QUERY_FIELDS))}")
+        return rules.replace(**options)
+
+    def _with_language(self, article: Article) -> tuple[Article, int]:
+        """The draft with the language it is analysed in filled in, and that language's
+        code for the ``same_language`` rule (:data:`UNKNOWN_LANGUAGE` when its text is too
+        short to tell: a guess must not hide every article of another language)."""
+        table = self._parts.table
+        if article.language and article.language != AUTO:
+            return article, table.language_code(article.language)
+        vectorizer_language = self._parts.space.language
+        if vectorizer_language and vectorizer_language != AUTO:
+            return (dataclasses.replace(article, language=vectorizer_language),
+                    table.language_code(vectorizer_language))
+        detected = detect_language(f"{article.title}\n{article.body[:2000]}", default="")
+        if detected:
+            return dataclasses.replace(article, language=detected), table.language_code(detected)
+        guess = table.main_language or "en"
+        return dataclasses.replace(article, language=guess), UNKNOWN_LANGUAGE
 
     # -- changing -------------------------------------------------------------------------
     def add(self, articles: Iterable[Article], *, replace: bool = False) -> None:
@@ -230,7 +271,8 @@ class RelatedIndex:
 
         ``model_card`` (Markdown) is stored beside the arrays as ``MODEL_CARD.md``.
         """
-        return storage.save(self.config, self._parts, path, model_card=model_card)
+        return storage.save(self.config, self._parts, path, model_card=model_card,
+                            query=self._query)
 
     @classmethod
     def load(
@@ -250,5 +292,7 @@ class RelatedIndex:
             "articles": len(self), "n_neighbors": self.n_neighbors,
             "features": space.n_features,
             "tags": space.n_tags,
-            "sections": list(table.section_names), "config": self.config.to_dict(),
+            "sections": list(table.section_names),
+            "languages": list(table.language_names), "config": self.config.to_dict(),
+            "query": self._query.to_dict(),
         }

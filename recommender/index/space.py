@@ -60,6 +60,11 @@ class VectorSpace:
         return self._vectorizer.n_text_features_
 
     @property
+    def language(self) -> str | None:
+        """The vectorizer's language setting (None or "auto": detected per article)."""
+        return self._vectorizer.language
+
+    @property
     def n_features(self) -> int:
         return int(self.X.shape[1])
 

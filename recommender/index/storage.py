@@ -13,6 +13,7 @@ from recommender.index.articles import ArticleTable
 from recommender.index.graph import NeighbourGraph
 from recommender.index.parts import IndexParts
 from recommender.index.space import VectorSpace
+from recommender.query.config import QueryConfig
 from recommender.search.searcher import SearchSettings
 from recommender.store import directory
 
@@ -25,23 +26,27 @@ def counts(parts: IndexParts) -> dict[str, int]:
         "features": space.n_features,
         "text_features": space.n_text_features,
         "tags": space.n_tags,
-        "sections": len(table.section_names), "n_neighbors": parts.graph.n_neighbors,
+        "sections": len(table.section_names), "languages": len(table.language_names),
+        "n_neighbors": parts.graph.n_neighbors,
         "matrix_nnz": int(space.X.nnz),
     }
 
 
 def save(config: BuildConfig, parts: IndexParts, path: str | os.PathLike[str], *,
-         model_card: str | None = None) -> Path:
-    """Every part's arrays, the vectorizer and the manifest, written atomically."""
+         model_card: str | None = None, query: QueryConfig | None = None) -> Path:
+    """Every part's arrays, the vectorizer and the manifest (with the default query),
+    written atomically."""
     arrays = {**parts.graph.to_arrays(), **parts.space.to_arrays(), **parts.table.to_arrays()}
-    info = {"config": config.to_dict(), "counts": counts(parts)}
+    info = {"config": config.to_dict(), "query": (query or QueryConfig()).to_dict(),
+            "counts": counts(parts)}
     texts = {"MODEL_CARD.md": model_card} if model_card is not None else None
     return directory.write_index(path, arrays, parts.space.objects(), info, texts)
 
 
 def load(path: str | os.PathLike[str], *, mmap: bool = True,
-         verify: bool = True) -> tuple[BuildConfig, IndexParts]:
-    """The config and parts of an index directory, checked before anything is unpickled."""
+         verify: bool = True) -> tuple[BuildConfig, IndexParts, QueryConfig]:
+    """The config, parts and default query of an index directory, checked before
+    anything is unpickled."""
     stored = directory.read_index(path, mmap=mmap, verify=verify)
     # plain ndarray views of the mapped files: same memory, without np.memmap's
     # per-slice overhead (and accepted by compiled kernels that reject memmaps)
@@ -49,6 +54,7 @@ def load(path: str | os.PathLike[str], *, mmap: bool = True,
     manifest = stored.manifest
     try:
         config = BuildConfig.from_dict(manifest["config"], source=f"{path}/manifest.json")
+        query = QueryConfig.from_dict(manifest["query"], source=f"{path}/manifest.json query")
         space = VectorSpace.from_stored(a, stored.objects, int(manifest["counts"]["features"]),
                                         SearchSettings.from_config(config))
         parts = IndexParts(ArticleTable.from_arrays(a), NeighbourGraph.from_arrays(a), space)
@@ -58,4 +64,4 @@ def load(path: str | os.PathLike[str], *, mmap: bool = True,
     if not parts.table.n_rows == parts.graph.neighbors.shape[0] == space.X.shape[0]:
         raise IndexFormatError(f"{path}: index files are inconsistent (row counts differ "
                                "between the arrays); rebuild the index")
-    return config, parts
+    return config, parts, query

@@ -1,95 +1,49 @@
-"""Read-time policy: which stored neighbours an editor's query may show.
+"""Which articles one box may show: a query's rules compiled into one test of positions.
 
-The neighbour graph is computed once; filters are applied when a list is read, and
-when a filter leaves too few stored neighbours the index answers exactly instead.
+The neighbour graph is computed once; a box's rules (:class:`QueryConfig`) apply when a
+list is read: to its stored candidates, to an exact search's candidates when the stored
+ones run out, and to fallback items. The test works on arrays of positions, so it costs
+the same few microseconds for ten stored candidates as for a whole archive.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from recommender.analysis.tags import normalize_tag
+from recommender.query.config import QueryConfig
+
+if TYPE_CHECKING:
+    from recommender.index.articles import ArticleTable
+
+Test = Callable[[np.ndarray], np.ndarray]
+
+#: the source language of a draft too short to tell: ``same_language`` does not apply
+UNKNOWN_LANGUAGE = -2
 
 
 @dataclass(frozen=True)
-class Filter:
-    """Editorial constraints on candidates.
+class Source:
+    """What the rules need of the article a box is for (indexed or a draft).
 
-    ``section``: only this section (compared case- and accent-folded).
-    ``published_after`` / ``published_before``: only articles published in that window
-    (inclusive after, exclusive before; articles with no date are kept only when no
-    window is set). ``exclude``: ids never to show (e.g. links already in the article).
+    ``row``: its row, -1 for a draft; ``date``: its publication day (NaT: unknown);
+    ``language``: its language code in the table (-1: none of the table's;
+    :data:`UNKNOWN_LANGUAGE`: not known);
+    ``section``: its section code (-1: none); ``group``: its translation group (-1: none);
+    ``curated``: its editor links; ``tags``: its tags as spelled.
     """
 
-    section: str | None = None
-    published_after: dt.date | None = None
-    published_before: dt.date | None = None
-    exclude: frozenset[str] = field(default_factory=frozenset)
-
-    @classmethod
-    def of(
-        cls,
-        *,
-        section: str | None = None,
-        published_after: dt.date | str | None = None,
-        published_before: dt.date | str | None = None,
-        exclude: Iterable[str] = (),
-    ) -> Filter:
-        """Build from loose arguments (ISO strings accepted for dates).
-
-        No arguments give the one shared empty filter: most queries have none, and
-        ``related()`` is a 13 us call.
-        """
-        if (section is None and published_after is None and published_before is None
-                and exclude == ()):
-            return _NO_FILTER
-        return cls(
-            section=section,
-            published_after=_date(published_after, "published_after"),
-            published_before=_date(published_before, "published_before"),
-            exclude=frozenset(exclude),
-        )
-
-    @property
-    def is_empty(self) -> bool:
-        return (
-            self.section is None
-            and self.published_after is None
-            and self.published_before is None
-            and not self.exclude
-        )
-
-    def mask(
-        self,
-        positions: np.ndarray,
-        *,
-        section_codes: np.ndarray,
-        section_names: list[str],
-        published: np.ndarray,
-        excluded_positions: np.ndarray,
-    ) -> np.ndarray:
-        """Which of ``positions`` pass the filter."""
-        keep = np.ones(len(positions), dtype=bool)
-        if self.section is not None:
-            keep &= np.isin(section_codes[positions], section_matches(self.section,
-                                                                      section_names))
-        if self.published_after is not None or self.published_before is not None:
-            dates = published[positions]
-            keep &= ~np.isnat(dates)
-            if self.published_after is not None:
-                keep &= dates >= np.datetime64(self.published_after, "D")
-            if self.published_before is not None:
-                keep &= dates < np.datetime64(self.published_before, "D")
-        if len(excluded_positions):
-            keep &= ~np.isin(positions, excluded_positions)
-        return keep
-
-
-_NO_FILTER = Filter()
+    row: int
+    date: np.datetime64
+    language: int
+    section: int
+    group: int
+    curated: tuple[str, ...]
+    tags: tuple[str, ...]
 
 
 def section_matches(section: str, section_names: list[str]) -> list[int]:
@@ -99,10 +53,103 @@ def section_matches(section: str, section_names: list[str]) -> list[int]:
     return [code for code, name in enumerate(section_names) if normalize_tag(name) == wanted]
 
 
-def _date(value: dt.date | str | None, name: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise ValueError(f"expected an ISO date (YYYY-MM-DD) for {name}, got {value!r}") from None
+def acceptance(table: ArticleTable, query: QueryConfig, source: Source) -> Test | None:
+    """The test of candidate positions a box applies (None: every live article passes).
+
+    Never the source itself, a removed article or one of the source's translations; then
+    the query's language, section, date, tag and exclusion rules.
+    """
+    tests: list[Test] = []
+    if not table.all_alive:
+        tests.append(lambda p: table.alive[p])
+    if source.row >= 0:
+        tests.append(lambda p: p != source.row)
+    if source.group >= 0:
+        codes = table.translations.codes
+        tests.append(lambda p: codes[p] != source.group)
+    _language_tests(tests, table, query, source)
+    if query.sections:
+        wanted = np.array(sorted({c for s in query.sections
+                                  for c in section_matches(s, table.section_names)}),
+                          dtype=np.int32)
+        tests.append(lambda p: np.isin(table.section_codes[p], wanted))
+    _date_tests(tests, table, query, source)
+    _tag_tests(tests, table, query)
+    if query.exclude:
+        excluded = np.array([table.positions[i] for i in query.exclude if i in table.positions],
+                            dtype=np.int64)
+        if len(excluded):
+            tests.append(lambda p: ~np.isin(p, excluded))
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+
+    def every(positions: np.ndarray) -> np.ndarray:
+        keep = tests[0](positions)
+        for test in tests[1:]:
+            keep &= test(positions)
+        return keep
+
+    return every
+
+
+def _language_tests(tests: list[Test], table: ArticleTable, query: QueryConfig,
+                    source: Source) -> None:
+    languages = table.languages
+    if query.language is not None:
+        code = table.language_code(query.language)
+        tests.append(lambda p: languages[p] == code)
+    if source.language == UNKNOWN_LANGUAGE:
+        return
+    if query.same_language and (len(table.language_names) > 1 or source.language < 0):
+        tests.append(lambda p: languages[p] == source.language)
+
+
+def _date_tests(tests: list[Test], table: ArticleTable, query: QueryConfig,
+                source: Source) -> None:
+    """Date windows; rules relative to the source are skipped when its date is unknown."""
+    after, before = query.published_after, query.published_before
+    latest: np.datetime64 | None = None  # inclusive bounds
+    earliest: np.datetime64 | None = None
+    if after is not None:
+        earliest = np.datetime64(after, "D")
+    if before is not None:
+        latest = np.datetime64(before, "D") - np.timedelta64(1, "D")
+    known = not np.isnat(source.date)
+    if query.only_older and known:
+        latest = source.date if latest is None else min(latest, source.date)
+    if query.max_age_days is not None and known:
+        oldest = source.date - np.timedelta64(int(query.max_age_days), "D")
+        earliest = oldest if earliest is None else max(earliest, oldest)
+    if earliest is None and latest is None:
+        return
+    published = table.published
+
+    def in_window(positions: np.ndarray) -> np.ndarray:
+        dates = published[positions]
+        keep = ~np.isnat(dates)
+        if earliest is not None:
+            keep &= dates >= earliest
+        if latest is not None:
+            keep &= dates <= latest
+        return keep
+
+    tests.append(in_window)
+
+
+def _tag_tests(tests: list[Test], table: ArticleTable, query: QueryConfig) -> None:
+    tags = table.tags
+    if query.tags_any:
+        wanted = tags.codes_of(query.tags_any)
+        tests.append(lambda p: tags.matches(p, wanted) > 0)
+    if query.tags_all:
+        wanted_all = tags.codes_of(query.tags_all)
+        need = len(np.unique(wanted_all))
+        if np.any(wanted_all < 0):  # a tag no article carries: nothing has them all
+            tests.append(lambda p: np.zeros(len(p), dtype=bool))
+        else:
+            tests.append(lambda p: tags.matches(p, np.unique(wanted_all)) >= need)
+    if query.tags_none:
+        unwanted = tags.codes_of(query.tags_none)
+        tests.append(lambda p: tags.matches(p, unwanted) == 0)

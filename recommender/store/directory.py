@@ -33,7 +33,7 @@ from recommender.store.atomic import fsync_file, publish_directory, temp_directo
 from recommender.version import package_version  # re-exported: callers import it from here
 
 FORMAT_NAME = "recommender-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 _DEPENDENCIES = ("numpy", "scipy", "scikit-learn", "joblib")
 

@@ -78,11 +78,13 @@ def worker_state(fit_id: str) -> tuple[tuple[str, int, int], WorkerState]:
 
 @dataclass
 class Counts:
-    """Count matrices of a run of articles: title terms, body terms, tags."""
+    """Count matrices of a run of articles: title terms, body terms, tags; and the
+    language each article was analysed in (the index stores it for its filters)."""
 
     title: sp.csr_matrix
     body: sp.csr_matrix
     tags: sp.csr_matrix
+    languages: list[str] = field(default_factory=list)
 
     def renumbered(self, term_ids: np.ndarray, tag_ids: np.ndarray) -> Counts:
         """The same counts with local column numbers mapped to global ones."""
@@ -90,7 +92,7 @@ class Counts:
             return sp.csr_matrix((m.data, ids[m.indices], m.indptr), shape=m.shape)
 
         return Counts(remap(self.title, term_ids), remap(self.body, term_ids),
-                       remap(self.tags, tag_ids))
+                       remap(self.tags, tag_ids), self.languages)
 
     @staticmethod
     def stack(parts: list[Counts], widths: tuple[int, int]) -> Counts:
@@ -105,7 +107,8 @@ class Counts:
             return m
 
         return Counts(stacked("title", widths[0]), stacked("body", widths[0]),
-                       stacked("tags", widths[1]))
+                       stacked("tags", widths[1]),
+                       list(itertools.chain.from_iterable(p.languages for p in parts)))
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,10 @@ class TermCounter:
         indptr: list[list[int]] = [[0], [0], [0]]
         if term_ids is None:  # raw token -> ids, per language; lives as long as vocabulary
             term_ids = {}
+        languages: list[str] = []
         for article in articles:
             analyze = self.analyzer_for(article)
+            languages.append(analyze.language)
             if self.bigrams:  # bigrams need the terms themselves
                 for f, text in enumerate((article.title, article.body)):
                     tokens = with_bigrams(analyze(text), True)
@@ -158,7 +163,8 @@ class TermCounter:
             )
             m.sum_duplicates()  # also sorts each row's columns
             mats.append(m)
-        return Counts(*mats)
+        title, body, tags = mats
+        return Counts(title, body, tags, languages)
 
     def count_chunk(
         self, articles: Sequence[Article], fit_id: str

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,16 @@ from recommender.vectorize.vocabulary import (
     sorted_vocabulary,
 )
 from recommender.vectorize.weighting import select_columns, weight_rows, weighted_unit_rows
+
+
+@dataclass(frozen=True)
+class FitDetails:
+    """Per article, what a fit learned besides its row: the language it was analysed in,
+    and its tags (folded) as a 0/1 matrix over ``tag_vocabulary_`` ids."""
+
+    languages: list[str]
+    tags: sp.csr_matrix
+
 
 #: defaults live in BuildConfig only
 _DEFAULTS = BuildConfig()
@@ -142,6 +153,13 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         memory to the counts). ``progress(stage, done, total)`` is called as chunks of
         articles are analysed; ``total`` comes from ``len(X)`` or ``X.__length_hint__``.
         """
+        return self.fit_transform_details(X, progress=progress)[0]
+
+    def fit_transform_details(
+        self, X: Iterable[Article], *, progress: Progress | None = None,
+    ) -> tuple[sp.csr_matrix, FitDetails]:
+        """:meth:`fit_transform`, plus what the counting learned of each article on the
+        way (its language, its folded tags), which an index stores for its filters."""
         expected = operator.length_hint(X, 0)
         terms, tags, counts = self._counter().count_stream(X, progress, expected)
         n = counts.title.shape[0]
@@ -158,7 +176,8 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         title = select_columns(counts.title, old_index)
         counts.body = select_columns(counts.body, old_index)  # the old arrays go at once
         tag_matrix = select_columns(counts.tags, tag_order)
-        return self._assemble(title, counts.body, tag_matrix)
+        details = FitDetails(languages=counts.languages, tags=tag_matrix)
+        return self._assemble(title, counts.body, tag_matrix), details
 
     def transform(self, X: Iterable[Article]) -> sp.csr_matrix:
         """Rows of unseen articles; words and tags outside the fitted vocabulary are ignored."""
