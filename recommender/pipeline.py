@@ -1,11 +1,13 @@
-"""Corpus files in, index directory out: the whole offline build as one call.
+"""Corpus files in, index directory out: the whole offline build, or an update, as one call.
 
-This is what ``recommender build`` runs, so a site's own scheduler can do the same build
-(with the same model card and the same timings) without the command line.
+This is what ``recommender build`` and ``recommender update`` run, so a site's own
+scheduler can do the same (with the same model card and the same timings) without the
+command line.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,12 +20,12 @@ from recommender.config.build import BuildConfig
 from recommender.corpus.formats import Format
 from recommender.corpus.reader import open_corpus
 from recommender.distributed import dask_cluster
-from recommender.errors import CorpusError
+from recommender.errors import CorpusError, RecommenderError
 from recommender.index.related_index import RelatedIndex
 from recommender.progress import Progress
 from recommender.records import Article
 from recommender.store.directory import file_sha256, package_version
-from recommender.store.model_card import CorpusFile, render_model_card
+from recommender.store.model_card import DIGEST_PREFIX, CorpusFile, note_update, render_model_card
 
 PathArg = str | os.PathLike[str]
 
@@ -183,4 +185,100 @@ def build_from_files(
     )
 
 
-__all__ = ["BuildSummary", "CorpusStream", "build_from_files", "directory_bytes"]
+@dataclass(frozen=True)
+class UpdateSummary:
+    """What an update changed: the ids added, replaced and removed, and the count after."""
+
+    index: str
+    added: list[str]
+    replaced: list[str]
+    removed: list[str]
+    articles: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.replaced or self.removed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, ready for JSON."""
+        return asdict(self)
+
+
+MODEL_CARD = "MODEL_CARD.md"
+
+
+def _update_line(summary: UpdateSummary, corpus: Sequence[CorpusFile],
+                 now: dt.datetime) -> str:
+    """The model card's note of one update: when, what, from which files."""
+    line = (f"{now.isoformat(timespec='seconds')} with recommender {package_version()}: "
+            f"{len(summary.added)} added, {len(summary.replaced)} replaced, "
+            f"{len(summary.removed)} removed; {summary.articles} articles")
+    if corpus:
+        line += " (from " + ", ".join(f"{f.path}: {f.articles}, sha256 "
+                                      f"`{f.sha256[:DIGEST_PREFIX]}`" for f in corpus) + ")"
+    return line
+
+
+def update_from_files(
+    index_path: PathArg,
+    add: Sequence[PathArg] = (),
+    remove: Sequence[str] = (),
+    *,
+    format: Format | None = None,
+    encoding: str = "utf-8",
+    verify: bool = True,
+    now: dt.datetime | None = None,
+) -> UpdateSummary:
+    """Add and replace the articles of the ``add`` files, remove the ``remove`` ids, and
+    save the index in place.
+
+    Removals apply first, then additions: an added article whose id is indexed replaces
+    it (:meth:`RelatedIndex.update`). An id both removed and added, or a removed id the
+    index does not hold, is an error. Every check runs before anything is written and the
+    save is atomic, so any failure leaves the index as it was; nothing is written when
+    nothing changes. A ``MODEL_CARD.md`` is kept, with one line noting the update.
+    """
+    paths = list(add)
+    removals = list(dict.fromkeys(remove))
+    # read every file before touching the index: a bad line fails fast, naming file:line
+    per_file = ([list(s) for s in open_corpus(paths, format=format, encoding=encoding)]
+                if paths else [])
+    articles = [a for batch in per_file for a in batch]
+    origin = {a.id: os.fspath(p) for p, batch in zip(paths, per_file, strict=True)
+              for a in batch}
+    both = [i for i in removals if i in origin]
+    if both:
+        raise RecommenderError(
+            f"article {both[0]!r} is both to remove and in {origin[both[0]]}: an added "
+            "article replaces the indexed one of the same id, so do not also remove it"
+        )
+    index = RelatedIndex.load(index_path, verify=verify)
+    unknown = [i for i in removals if i not in index]
+    if unknown:
+        more = f" (and {len(unknown) - 1} more unknown)" if len(unknown) > 1 else ""
+        raise RecommenderError(
+            f"cannot remove {unknown[0]!r}{more}: no article of that id in the index "
+            f"{os.fspath(index_path)} ({len(index)} articles); check the id (nothing was "
+            "changed)"
+        )
+    indexed = {a.id for a in articles if a.id in index}
+    card_file = Path(index_path) / MODEL_CARD
+    card = card_file.read_text(encoding="utf-8") if card_file.is_file() else None
+    index.remove(removals)
+    index.add(articles, replace=True)
+    summary = UpdateSummary(
+        index=os.fspath(index_path), added=[a.id for a in articles if a.id not in indexed],
+        replaced=[a.id for a in articles if a.id in indexed], removed=removals,
+        articles=len(index),
+    )
+    if summary.changed:
+        if card is not None:
+            corpus = [CorpusFile(os.fspath(p), file_sha256(p), len(batch))
+                      for p, batch in zip(paths, per_file, strict=True)]
+            card = note_update(card, _update_line(summary, corpus, now or dt.datetime.now(dt.UTC)))
+        index.save(index_path, model_card=card)
+    return summary
+
+
+__all__ = ["BuildSummary", "CorpusStream", "UpdateSummary", "build_from_files",
+           "directory_bytes", "update_from_files"]

@@ -1,9 +1,10 @@
 """The ``recommender`` command: parse, call the library, format, map errors.
 
 Every command is a thin layer over a library call (``pipeline.build_from_files``,
-``RelatedIndex.related``/``similar``, ``store.inspection.describe_index``), so a site can do in
-Python all that an operator does here. Results go to stdout, progress to stderr; library
-errors become a one-line message with a remedy and exit status 1, usage errors exit 2.
+``pipeline.update_from_files``, ``RelatedIndex.related``/``similar``,
+``store.inspection.describe_index``), so a site can do in Python all that an operator
+does here. Results go to stdout, progress to stderr; library errors become a one-line
+message with a remedy and exit status 1, usage errors exit 2.
 
 Start-up is part of the product: this module imports click and the package's errors
 only. Each command lives in its own module, imported when the command is looked up
@@ -36,6 +37,7 @@ _COMMANDS = {
     "info": "recommender.cli.info:info",
     "related": "recommender.cli.query:related_command",
     "similar": "recommender.cli.query:similar_command",
+    "update": "recommender.cli.update:update_command",
 }
 # the library's remedies speak Python; on the command line the same fix is an option
 _PYTHON_TO_CLI = ((re.compile(r"pass format='(\w+)'"), r"use --format \1"),
@@ -125,6 +127,7 @@ def main() -> None:
       recommender build articles.jsonl -o models/site
       recommender related models/site ARTICLE-ID -k 5
       recommender similar models/site < draft.json
+      recommender update models/site --add new.jsonl --remove OLD-ID
       recommender info models/site
       recommender demo
     """

@@ -91,3 +91,37 @@ def render_model_card(
         "",
     ]
     return "\n".join(lines)
+
+
+#: the section an update appends its line to (created by the first update)
+UPDATES_HEADING = "## Updates"
+
+
+def note_update(card: str, line: str) -> str:
+    """``card`` with ``line`` as one more bullet at its end, under an Updates section.
+
+    The build's sections are kept as written: an update changes the articles, not the
+    vocabulary nor the settings, so the card still describes the build, and the bullets
+    say what changed since. The section is added by the first update.
+
+    Examples
+    --------
+    >>> card = note_update("# Model card\\n", "2025-01-01: 1 added")
+    >>> print(note_update(card, "2025-01-02: 1 removed"))  # doctest: +NORMALIZE_WHITESPACE
+    # Model card
+    <BLANKLINE>
+    ## Updates
+    <BLANKLINE>
+    Changed since the build, without a rebuild (words first seen in added articles are
+    ignored until the next build; the counts above are the build's):
+    <BLANKLINE>
+    - 2025-01-01: 1 added
+    - 2025-01-02: 1 removed
+    <BLANKLINE>
+    """
+    text = card.rstrip("\n")
+    if UPDATES_HEADING not in text.splitlines():
+        text += (f"\n\n{UPDATES_HEADING}\n\nChanged since the build, without a rebuild (words "
+                 "first seen in added articles are\nignored until the next build; the counts "
+                 "above are the build's):\n")
+    return f"{text}\n- {line}\n"
