@@ -334,7 +334,7 @@ def test_related_table(index_dir: Path) -> None:
     lines = result.stdout.splitlines()
     title = RelatedIndex.load(index_dir).title("eau-1")
     assert lines[0] == f"eau-1  {title}"
-    assert lines[1].split() == ["rank", "id", "score", "title"]
+    assert lines[1].split() == ["rank", "id", "score", "why", "title"]
     rows = [line.split() for line in lines[2:]]
     assert [r[0] for r in rows] == ["1", "2", "3"]
     assert all(r[1].startswith("eau-") and len(r[2]) == 5 and r[2][1] == "." for r in rows)
@@ -359,7 +359,7 @@ def test_related_json_lines(index_dir: Path) -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["query"], r["rank"]) for r in rows] == [
         ("train-3", 1), ("train-3", 2), ("rates-1", 1), ("rates-1", 2)]
-    assert set(rows[0]) == {"query", "rank", "id", "score", "title", "similarity"}
+    assert set(rows[0]) == {"query", "rank", "id", "score", "title", "similarity", "reason"}
     assert all(0 <= r["score"] <= 1 and 0 <= r["similarity"] <= 1 for r in rows)
     assert all(r["id"].split("-")[0] == r["query"].split("-")[0] for r in rows)
 
@@ -616,5 +616,5 @@ def test_an_empty_filtered_list_blames_the_filters(tmp_path):
     assert cli.invoke(main, ["build", str(corpus), "-o", str(tmp_path / "i"), "-q"]).exit_code == 0
     result = cli.invoke(main, ["related", str(tmp_path / "i"), "eau-0", "--section", "nowhere"])
     assert result.exit_code == 0, result.output
-    assert "no related articles pass the filters" in result.output
+    assert "nothing passes the rules" in result.output
     assert "nothing shares words" not in result.output

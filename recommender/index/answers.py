@@ -20,7 +20,7 @@ from recommender.index.explain import explanations
 from recommender.index.parts import IndexParts
 from recommender.index.ranking import Ranking
 from recommender.query.config import QueryConfig
-from recommender.query.filters import Source, Test, acceptance
+from recommender.query.filters import Source, Test, acceptance, section_matches
 from recommender.records import Related, related_records
 from recommender.search.topk import Candidates
 
@@ -125,9 +125,11 @@ def _searched(parts: IndexParts, config: BuildConfig, ranking: Ranking, source: 
 
 def _choose(parts: IndexParts, query: QueryConfig, source: Source, pool: Pool,
             curated: np.ndarray, need: int) -> Pool:
-    """The best ``need`` of a pool: not curated, above the floor, decayed, deduplicated,
-    diversified."""
+    """The best ``need`` of a pool: not curated, above the floor, no copy of the source,
+    decayed, deduplicated, diversified."""
     keep = pool.sims >= np.asarray(query.min_score, dtype=pool.sims.dtype)
+    if query.dedupe is not None:  # the story itself, under another id
+        keep &= pool.sims < np.asarray(query.dedupe, dtype=pool.sims.dtype)
     if len(curated):
         keep &= ~np.isin(pool.positions, curated)
     if not keep.all():
@@ -148,8 +150,6 @@ def decay_factors(table: ArticleTable, query: QueryConfig, source_date: np.datet
     halves = np.full(len(positions), np.inf if query.half_life_days is None
                      else query.half_life_days)
     if query.section_half_life_days:
-        from recommender.query.filters import section_matches
-
         codes = table.section_codes[positions]
         for section, days in query.section_half_life_days:
             halves[np.isin(codes, section_matches(section, table.section_names))] = days
@@ -172,20 +172,14 @@ def _deduplicated(parts: IndexParts, threshold: float, pool: Pool, curated: np.n
     curated or better item. Copies are read from the stored neighbour rows of the items
     (a copy is among an article's K most similar unless K others are copies too)."""
     graph = parts.graph
-    head = pool.positions[: 3 * need + len(curated)]
-    both = np.concatenate([curated, head])
-    similarity = graph.similarity[both]
-    close = similarity >= np.asarray(threshold, dtype=similarity.dtype)
-    if not close.any():
-        return pool.head(need)
-    rows, slots = np.nonzero(close)
-    copies = set(zip(both[rows].tolist(), graph.neighbors[both[rows], slots].tolist(),
-                     strict=True))
-    kept = curated.tolist()
+    head = np.concatenate([curated, pool.positions[:need]])
+    similarity = graph.similarity[head]
+    if not (similarity >= np.asarray(threshold, dtype=similarity.dtype)).any():
+        return pool.head(need)  # no item above has a copy anywhere: the common case
+    copies = _CopyCheck(parts, threshold, curated)
     chosen: list[int] = []
     for i, p in enumerate(pool.positions.tolist()):
-        if not any((p, q) in copies or (q, p) in copies for q in kept):
-            kept.append(p)
+        if not copies.is_copy(p):
             chosen.append(i)
             if len(chosen) == need:
                 break
@@ -223,41 +217,64 @@ def _diversified(parts: IndexParts, query: QueryConfig, pool: Pool, curated: np.
 # -- fallback --------------------------------------------------------------------------------
 def _fallback(parts: IndexParts, query: QueryConfig, source: Source, test: Test | None,
               shown: np.ndarray, need: int) -> np.ndarray:
-    """The newest articles that pass the rules, by each fallback strategy in turn."""
+    """The newest articles that pass the rules (and are no copy of an item above), by each
+    fallback strategy in turn."""
     table = parts.table
     fills: list[int] = []
     taken = set(shown.tolist())
+    seen = np.append(shown, source.row) if source.row >= 0 else shown
+    copies = _CopyCheck(parts, query.dedupe, seen)
     for strategy in query.fallback:
+        order = table.newest_first
         if strategy == "section_latest":
             if source.section < 0:
                 continue
-            order = table.newest_first
-            order = order[table.section_codes[order] == source.section]
-        else:
-            order = table.newest_first
+            same = section_matches(table.section_names[source.section], table.section_names)
+            order = order[np.isin(table.section_codes[order], same)]
         for start in range(0, len(order), _FALLBACK_CHUNK):
             rows = order[start:start + _FALLBACK_CHUNK]
-            if test is not None:
-                rows = rows[test(rows)]
-            elif source.row >= 0:
-                rows = rows[rows != source.row]
+            rows = rows[test(rows)] if test is not None else rows[rows != source.row]
             for p in rows.tolist():
-                if p not in taken:
+                if p not in taken and not copies.is_copy(p):
                     taken.add(p)
                     fills.append(p)
                     if len(fills) == need:
-                        return _fill_dedupe(parts, query, shown, fills)
-    return _fill_dedupe(parts, query, shown, fills)
+                        return np.array(fills, dtype=np.int64)
+    return np.array(fills, dtype=np.int64)
 
 
-def _fill_dedupe(parts: IndexParts, query: QueryConfig, shown: np.ndarray,
-                 fills: list[int]) -> np.ndarray:
-    positions = np.array(fills, dtype=np.int64)
-    if query.dedupe is None or not len(positions):
-        return positions
-    pool = Pool(positions, np.zeros(len(positions), np.float32),
-                np.ones(len(positions), np.float32))
-    return _deduplicated(parts, query.dedupe, pool, shown, len(positions)).positions
+class _CopyCheck:
+    """Whether an article is a copy (stored similarity >= ``threshold``) of one kept so
+    far, either way round; articles join the kept ones as they are accepted."""
+
+    def __init__(self, parts: IndexParts, threshold: float | None, kept: np.ndarray) -> None:
+        self.graph = parts.graph
+        self.threshold = threshold
+        self.kept: set[int] = set()
+        self.copies_of_kept: set[int] = set()
+        for p in kept.tolist():
+            self._keep(p, self._close(p))
+
+    def _close(self, p: int) -> list[int]:
+        similarity = self.graph.similarity[p]
+        close = similarity >= np.asarray(self.threshold, dtype=similarity.dtype)
+        return self.graph.neighbors[p][close].tolist()
+
+    def _keep(self, p: int, close: list[int]) -> None:
+        self.kept.add(p)
+        self.copies_of_kept.update(close)
+
+    def is_copy(self, p: int) -> bool:
+        """True when ``p`` copies a kept article; else ``p`` is kept."""
+        if self.threshold is None:
+            return False
+        if p in self.copies_of_kept:
+            return True
+        close = self._close(p)
+        if not self.kept.isdisjoint(close):
+            return True
+        self._keep(p, close)
+        return False
 
 
 # -- records ---------------------------------------------------------------------------------
