@@ -22,13 +22,14 @@ from recommender.errors import (
     UnknownArticleError,
     UnknownLanguageError,
 )
-from recommender.records import Article, Related
+from recommender.records import Article, Explanation, Related
 
 if TYPE_CHECKING:
     from recommender.config.build import BuildConfig
     from recommender.corpus.reader import read_articles
     from recommender.evaluation.harness import evaluate
     from recommender.index.related_index import RelatedIndex
+    from recommender.query.config import QueryConfig
     from recommender.vectorize.vectorizer import ArticleVectorizer
 
 __all__ = [
@@ -38,8 +39,10 @@ __all__ = [
     "ClusterError",
     "ConfigError",
     "CorpusError",
+    "Explanation",
     "IndexFormatError",
     "IndexIntegrityError",
+    "QueryConfig",
     "RecommenderError",
     "Related",
     "RelatedIndex",
@@ -53,6 +56,7 @@ __all__ = [
 _LAZY = {
     "ArticleVectorizer": "recommender.vectorize.vectorizer",
     "BuildConfig": "recommender.config.build",
+    "QueryConfig": "recommender.query.config",
     "RelatedIndex": "recommender.index.related_index",
     "evaluate": "recommender.evaluation.harness",
     "read_articles": "recommender.corpus.reader",

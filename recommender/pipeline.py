@@ -23,6 +23,7 @@ from recommender.distributed import dask_cluster
 from recommender.errors import CorpusError, RecommenderError
 from recommender.index.related_index import RelatedIndex
 from recommender.progress import Progress
+from recommender.query.config import QueryConfig
 from recommender.records import Article
 from recommender.store.directory import file_sha256, package_version
 from recommender.store.model_card import DIGEST_PREFIX, CorpusFile, note_update, render_model_card
@@ -132,8 +133,11 @@ def build_from_files(
     progress: Progress | None = None,
     clock: Callable[[], float] = time.perf_counter,
     dask_scheduler: str | None = None,
+    query: QueryConfig | None = None,
 ) -> BuildSummary:
     """Read ``paths``, build the index, and save it with its model card at ``output``.
+
+    ``query`` is the default of the index's boxes (stored with it).
 
     Nothing is written until the build has succeeded, and the save replaces any index at
     ``output`` atomically: a bad corpus leaves the serving index as it was.
@@ -149,7 +153,8 @@ def build_from_files(
         start = clock()
         stream = CorpusStream(paths, format=format, encoding=encoding,
                               estimate=progress is not None, clock=clock)
-        index = RelatedIndex.build(stream, config, n_jobs=n_jobs, progress=stages)
+        index = RelatedIndex.build(stream, config, query=query, n_jobs=n_jobs,
+                                   progress=stages)
         built = clock()
     neighbours_start = stages.starts.get("neighbours", built)
     # reading is interleaved with analysis: its share is the time spent inside the stream

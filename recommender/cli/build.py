@@ -90,7 +90,8 @@ def _print_summary(summary: BuildSummary, fmt: out.OutputFormat) -> None:
               help="Index directory to write (replaced atomically if it exists). "
                    "[default: models/<stem of the first CORPUS file>]")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="TOML file of build settings (BuildConfig field names).")
+              help="TOML file of build settings (BuildConfig field names, top level or a "
+                   "[build] table) and the boxes' default rules (a [query] table).")
 @click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
               help="Override any build setting, e.g. --set min_df=2 (repeatable).")
 @click.option("--tag-weight", type=float, default=None,
@@ -137,11 +138,16 @@ def build(corpus: tuple[Path, ...], fmt: out.OutputFormat, **kwargs: Any) -> Non
                                    "(drop --jobs)")
         n_jobs = None  # joblib's Dask backend then uses every worker thread
     config = build_config(kwargs["config_file"], kwargs["assignments"], named)
+    query = None
+    if kwargs["config_file"] is not None:
+        from recommender.query.config import QueryConfig
+
+        query = QueryConfig.from_toml(kwargs["config_file"])
     target = kwargs["output_dir"] or Path("models") / corpus[0].stem
     with out.ProgressBars(enabled=not kwargs["quiet"]) as progress:
         summary = build_from_files(
             list(corpus), target, config, format=kwargs["corpus_format"],
             encoding=kwargs["encoding"], n_jobs=n_jobs, progress=progress,
-            dask_scheduler=kwargs["dask_scheduler"],
+            dask_scheduler=kwargs["dask_scheduler"], query=query,
         )
     _print_summary(summary, fmt)

@@ -184,7 +184,8 @@ class BuildConfig:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> BuildConfig:
-        """Read a TOML file whose top-level keys (or ``[build]`` table) are field names."""
+        """Read a TOML file whose top-level keys (or ``[build]`` table) are field names
+        (a ``[query]`` table is :class:`~recommender.query.config.QueryConfig`'s)."""
         try:
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
@@ -194,6 +195,8 @@ class BuildConfig:
             raise ConfigError(f"{os.fspath(path)}: invalid TOML: {exc}") from None
         if isinstance(data.get("build"), dict):
             data = data["build"]
+        elif isinstance(data.get("query"), dict):  # read by QueryConfig.from_toml
+            data = {key: value for key, value in data.items() if key != "query"}
         return cls.from_dict(data, source=os.fspath(path))
 
     def to_toml(self) -> str:
