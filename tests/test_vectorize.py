@@ -142,6 +142,7 @@ def test_parallel_fit_equals_serial(corpus, monkeypatch):
     parallel = ArticleVectorizer(n_jobs=2)
     Xp = parallel.fit_transform(corpus)
     assert parallel.vocabulary_ == serial.vocabulary_
+    assert parallel.term_forms_ == serial.term_forms_
     np.testing.assert_allclose(parallel.idf_, serial.idf_)
     assert (Xp != serial.transform(corpus)).nnz == 0
 
@@ -224,6 +225,7 @@ def test_parallel_fits_in_a_row_do_not_share_worker_vocabularies(corpus, monkeyp
         Xp = parallel.fit_transform(part)
         serial = ArticleVectorizer().fit(part)
         assert parallel.vocabulary_ == serial.vocabulary_
+        assert parallel.term_forms_ == serial.term_forms_
         assert (Xp != serial.transform(part)).nnz == 0
 
 
@@ -260,6 +262,9 @@ def test_self_filling_lookups_equal_plain_analysis(words, language):
     plain: dict[str, int] = {}
     expected = [plain.setdefault(term, len(plain)) for term in analyze(text)]
     assert fast == expected and dict(vocabulary) == plain and vocabulary.order == list(plain)
+    # each new term learnt how it read: a form that analyses back to the term
+    forms = [vocabulary.forms.get(i, term) for i, term in enumerate(vocabulary.order)]
+    assert [analyze.index_terms(form) for form in forms] == [[t] for t in plain]
     fixed = {term: i for i, term in enumerate(sorted(plain)[::2])}
     known = TokenIds(analyze, fixed, grow=False)
     assert [i for token in analyze.tokenize(text) for i in known[token]] == \

@@ -101,6 +101,16 @@ class Analyzer:
             value = self._analyze_tokens([token])[token]
         return value.split()
 
+    def surface(self, token: str) -> str:
+        """How a raw token from :meth:`tokenize` reads, to show its index term to a person:
+        lower-cased, its elided article or clitic removed, accents and inner apostrophes
+        kept (``"l'eau"`` -> ``"eau"``, ``"aujourd'hui"`` stays).
+
+        Meant for a token that gives an index term, and it does not check that one does
+        (stop words are not dropped): fitting calls it once per new term, cheaply.
+        """
+        return _without_affixes(token, self._spec) if "'" in token else token
+
     def _learn(self, cache: dict[str, str], unique: set[str], missing: set[str]) -> dict[str, str]:
         """Analyse unseen tokens; start a fresh cache (keeping this text's) when full."""
         entries = self._analyze_tokens(missing)
@@ -174,6 +184,11 @@ class Analyzer:
 
 def _strip_affixes(token: str, spec: LanguageSpec) -> str:
     """Drop elided prefixes (repeatedly) and one clitic suffix, then any other apostrophe."""
+    return _without_affixes(token, spec).replace("'", "")
+
+
+def _without_affixes(token: str, spec: LanguageSpec) -> str:
+    """Drop elided prefixes (repeatedly) and one clitic suffix; other apostrophes stay."""
     stripped = True
     while stripped:
         stripped = False
@@ -186,7 +201,7 @@ def _strip_affixes(token: str, spec: LanguageSpec) -> str:
         if token.endswith(suffix) and len(token) > len(suffix):
             token = token[: -len(suffix)]
             break
-    return token.replace("'", "")
+    return token
 
 
 def get_analyzer(language: str, *, stem: bool = True, stop_words: bool = True) -> Analyzer:

@@ -20,6 +20,9 @@ from recommender.vectorize.vectorizer import ArticleVectorizer
 
 #: the vectorizer's learned vocabularies, stored as string arrays, not in its pickle
 _VOCABULARIES = ("vocabulary_", "tag_vocabulary_")
+#: how each term reads (a list by term id), stored and read like the vocabularies; an
+#: index written before it has none and its terms read as themselves
+_FORMS = "term_forms_"
 
 
 class VectorSpace:
@@ -35,13 +38,18 @@ class VectorSpace:
 
     @property
     def vectorizer(self) -> ArticleVectorizer:
-        """The fitted vectorizer; a loaded index reads its vocabularies on first use, as
-        ``related()`` never needs them (1M articles: 130k terms to turn into a dict)."""
+        """The fitted vectorizer; a loaded index reads its vocabularies (and term forms) on
+        first use, as ``related()`` never needs them (1M articles: 130k terms to turn into
+        a dict). The forms stay a list: no dict to build."""
         stored = self._stored_vocabularies
         if stored is not None:
+            strings = {name: unpack_strings(stored[f"{name}blob"], stored[f"{name}offsets"])
+                       for name in (*_VOCABULARIES, _FORMS) if f"{name}blob" in stored}
             for name in _VOCABULARIES:
-                terms = unpack_strings(stored[f"{name}blob"], stored[f"{name}offsets"])
+                terms = strings[name]
                 setattr(self._vectorizer, name, dict(zip(terms, range(len(terms)), strict=True)))
+            # an index written before forms has none: its terms read as themselves
+            setattr(self._vectorizer, _FORMS, strings.get(_FORMS, strings["vocabulary_"]))
             self._stored_vocabularies = None
         return self._vectorizer
 
@@ -91,12 +99,15 @@ class VectorSpace:
             vocabulary: dict[str, int] = getattr(self._vectorizer, name)
             blob, offsets = pack_strings(sorted(vocabulary, key=vocabulary.__getitem__))
             arrays[f"{name}blob"], arrays[f"{name}offsets"] = blob, offsets
+        forms: list[str] | None = getattr(self._vectorizer, _FORMS, None)
+        if forms is not None:
+            arrays[f"{_FORMS}blob"], arrays[f"{_FORMS}offsets"] = pack_strings(forms)
         return arrays
 
     def objects(self) -> dict[str, Any]:
-        """The vectorizer to pickle, without its vocabularies (they are arrays)."""
+        """The vectorizer to pickle, without its vocabularies and forms (they are arrays)."""
         bare = copy.copy(self._vectorizer)
-        for name in _VOCABULARIES:
+        for name in (*_VOCABULARIES, _FORMS):
             if hasattr(bare, name):
                 delattr(bare, name)
         return {"vectorizer": bare}
@@ -111,4 +122,7 @@ class VectorSpace:
         )
         stored = {f"{name}{part}": arrays[f"{name}{part}"]
                   for name in _VOCABULARIES for part in ("blob", "offsets")}
+        if f"{_FORMS}blob" in arrays:  # an index written before forms has none
+            stored.update({f"{_FORMS}{part}": arrays[f"{_FORMS}{part}"]
+                           for part in ("blob", "offsets")})
         return cls(objects["vectorizer"], X, settings, stored_vocabularies=stored)

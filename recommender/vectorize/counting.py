@@ -32,11 +32,32 @@ from recommender.vectorize.vocabulary import GrowingVocabulary, TokenIds, extend
 _CHUNK = 2000
 
 
+def pairs(tokens: list[str]) -> list[str]:
+    """Each adjacent pair of ``tokens`` joined by a space: the bigrams."""
+    return [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
 def with_bigrams(tokens: list[str], bigrams: bool) -> list[str]:
     """``tokens`` followed, when ``bigrams``, by each adjacent pair joined by a space."""
     if bigrams and len(tokens) > 1:
-        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+        return tokens + pairs(tokens)
     return tokens
+
+
+def extend_with_bigrams(column: array.array, text: str, analyze: Analyzer, ids: TokenIds,
+                        vocabulary: dict[str, int], grow: bool) -> None:
+    """Append the ids of the terms of ``text``, then of its bigrams.
+
+    When a vocabulary grows, the unigrams go through ``ids`` like unigrams alone do (so new
+    terms learn how they read) and name every term; otherwise the bigrams come from the
+    analysis, since an unknown word must still separate its neighbours.
+    """
+    if not (grow and isinstance(vocabulary, GrowingVocabulary)):
+        extend_ids(column, with_bigrams(analyze(text), True), vocabulary, grow)
+        return
+    unigrams = list(itertools.chain.from_iterable(map(ids.__getitem__, analyze.tokenize(text))))
+    column.extend(unigrams)
+    extend_ids(column, pairs(list(map(vocabulary.order.__getitem__, unigrams))), vocabulary, grow)
 
 
 def chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -127,8 +148,9 @@ class TermCounter:
         """Title, body and tag count matrices of ``articles`` over the given vocabularies.
 
         With ``grow`` the vocabularies are :class:`GrowingVocabulary` objects and learn new terms
-        on lookup; otherwise unknown terms are dropped. Ids are looked up with ``map``, a
-        C-level loop, so only a term new to the vocabulary costs a Python call.
+        (and how they read) on lookup; otherwise unknown terms are dropped. Ids are looked up
+        with ``map``, a C-level loop, so only a raw token met for the first time costs a
+        Python call.
         """
         columns = [array.array("i"), array.array("i"), array.array("i")]
         indptr: list[list[int]] = [[0], [0], [0]]
@@ -138,19 +160,16 @@ class TermCounter:
         for article in articles:
             analyze = self.analyzer_for(article)
             languages.append(analyze.language)
-            if self.bigrams:  # bigrams need the terms themselves
-                for f, text in enumerate((article.title, article.body)):
-                    tokens = with_bigrams(analyze(text), True)
-                    extend_ids(columns[f], tokens, vocabulary, grow)
-                    indptr[f].append(len(columns[f]))
-            else:
-                ids = term_ids.get(analyze)
-                if ids is None:
-                    ids = term_ids[analyze] = TokenIds(analyze, vocabulary, grow)
-                for f, text in enumerate((article.title, article.body)):
+            ids = term_ids.get(analyze)
+            if ids is None:
+                ids = term_ids[analyze] = TokenIds(analyze, vocabulary, grow)
+            for f, text in enumerate((article.title, article.body)):
+                if self.bigrams:
+                    extend_with_bigrams(columns[f], text, analyze, ids, vocabulary, grow)
+                else:
                     columns[f].extend(
                         itertools.chain.from_iterable(map(ids.__getitem__, analyze.tokenize(text))))
-                    indptr[f].append(len(columns[f]))
+                indptr[f].append(len(columns[f]))
             extend_ids(columns[2], normalize_tags(article.tags), tag_vocabulary, grow)
             indptr[2].append(len(columns[2]))
         widths = (len(vocabulary), len(vocabulary), len(tag_vocabulary))
@@ -168,31 +187,37 @@ class TermCounter:
 
     def count_chunk(
         self, articles: Sequence[Article], fit_id: str
-    ) -> tuple[tuple[str, int, int], list[str], list[str], Counts]:
+    ) -> tuple[tuple[str, int, int], list[str], dict[int, str], list[str], Counts]:
         """Counts of one chunk, run in a joblib worker, over that worker's vocabularies.
 
         A worker keeps its vocabularies (and resolved raw tokens) from chunk to chunk of
         one fit, so it analyses each raw token once; it returns the terms and tags it met
-        for the first time, which the parent maps to global ids.
+        for the first time, which the parent maps to global ids, and the forms of those
+        terms (by position among them).
         """
         worker, state = worker_state(fit_id)
         counts = self.count(articles, state.vocabulary, state.tags, grow=True,
                              term_ids=state.term_ids)
         new_terms = state.vocabulary.order[state.reported_terms:]
+        forms = state.vocabulary.forms  # only new terms': they are cleared once reported
+        new_forms = {i - state.reported_terms: form for i, form in forms.items()}
+        forms.clear()
         new_tags = state.tags.order[state.reported_tags:]
         state.reported_terms, state.reported_tags = len(state.vocabulary), len(state.tags)
-        return worker, new_terms, new_tags, counts
+        return worker, new_terms, new_forms, new_tags, counts
 
     def count_stream(
         self, articles: Iterable[Article], progress: Progress | None,
         expected: int,
-    ) -> tuple[list[str], list[str], Counts]:
+    ) -> tuple[GrowingVocabulary, list[str], Counts]:
         """Fit-time counting in one pass over ``articles``, a chunk at a time.
 
         Only the counts are kept, never the articles, so a corpus can stream from disk.
         On ``n_jobs`` workers each worker grows vocabularies of its own, whose new terms
-        are given global ids in chunk order: the order a single pass gives. Returns the terms
-        and tags in first-seen order, and the counts over them.
+        are given global ids in chunk order: the order a single pass gives. A term's form
+        comes from the chunk that gives it its id, where its worker met it first too: the
+        form a single pass records. Returns the terms (term -> id, with ``order`` and
+        ``forms`` by id) and tags in first-seen order, and the counts over them.
         """
         vocabulary, tag_vocabulary = GrowingVocabulary(), GrowingVocabulary()
         term_ids: dict[Analyzer, TokenIds] = {}
@@ -214,8 +239,12 @@ class TermCounter:
             term_maps: dict[tuple[str, int, int], np.ndarray] = {}
             tag_maps: dict[tuple[str, int, int], np.ndarray] = {}
             empty = np.zeros(0, dtype=np.int32)
-            for worker, terms, tags, counts in results:
+            for worker, terms, forms, tags, counts in results:
+                known = len(vocabulary)
                 ids = np.fromiter(map(vocabulary.__getitem__, terms), np.int32, len(terms))
+                for k, form in forms.items():  # the form met with the term's first sight
+                    if ids[k] >= known:
+                        vocabulary.forms[int(ids[k])] = form
                 tag_ids = np.fromiter(map(tag_vocabulary.__getitem__, tags), np.int32, len(tags))
                 term_maps[worker] = np.concatenate([term_maps.get(worker, empty), ids])
                 tag_maps[worker] = np.concatenate([tag_maps.get(worker, empty), tag_ids])
@@ -224,4 +253,4 @@ class TermCounter:
                 if progress is not None:
                     progress("vectorize", done, max(expected, done))
         widths = (len(vocabulary), len(tag_vocabulary))
-        return list(vocabulary), list(tag_vocabulary), Counts.stack(parts, widths)
+        return vocabulary, list(tag_vocabulary), Counts.stack(parts, widths)

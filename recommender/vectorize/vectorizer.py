@@ -35,6 +35,7 @@ from recommender.vectorize.vocabulary import (
     known_ids,
     smooth_idf,
     sorted_vocabulary,
+    surface_forms,
 )
 from recommender.vectorize.weighting import select_columns, weight_rows, weighted_unit_rows
 
@@ -139,7 +140,8 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
 
     # -- estimator API --------------------------------------------------------------------
     def fit(self, X: Iterable[Article], y: object = None) -> ArticleVectorizer:
-        """Learn the vocabulary, IDF of terms and IDF of tags."""
+        """Learn the vocabulary, IDF of terms and IDF of tags, and how each term reads
+        (``term_forms_``)."""
         self.fit_transform(X)
         return self
 
@@ -152,6 +154,11 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         ``X`` may be any iterable, read once (a generator streaming a corpus file keeps
         memory to the counts). ``progress(stage, done, total)`` is called as chunks of
         articles are analysed; ``total`` comes from ``len(X)`` or ``X.__length_hint__``.
+
+        ``term_forms_[i]`` is how the term of id ``i`` read where it was first met
+        (:meth:`Analyzer.surface`: ``"sécheresse"`` for ``secheress``): the first form met,
+        not the most frequent, as counting forms would slow the counting loop and the first
+        is a real word all the same. A bigram's is the term; see :meth:`term_form`.
         """
         return self.fit_transform_details(X, progress=progress)[0]
 
@@ -167,10 +174,11 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             raise ValueError("expected at least 1 article to fit, got 0")
         df = document_frequencies(counts.title, counts.body, len(terms), self.title_weight)
         keep = kept_terms(df, n, self.min_df, self.max_df, self.max_features)
-        self.vocabulary_, old_index = sorted_vocabulary(terms, keep)
+        self.vocabulary_, old_index, kept = sorted_vocabulary(terms.order, keep)
+        self.term_forms_ = surface_forms(kept, terms.forms, old_index, len(terms))
         self.idf_ = smooth_idf(df[old_index], n)
         tag_df = np.bincount(counts.tags.indices, minlength=len(tags))
-        self.tag_vocabulary_, tag_order = sorted_vocabulary(tags, np.ones(len(tags), dtype=bool))
+        self.tag_vocabulary_, tag_order, _ = sorted_vocabulary(tags, np.ones(len(tags), dtype=bool))
         self.tag_idf_ = smooth_idf(tag_df[tag_order], n)
         self.n_documents_ = n
         title = select_columns(counts.title, old_index)
@@ -254,6 +262,32 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         X.eliminate_zeros()
         X.sort_indices()
         return X
+
+    def term_form(self, term_id: int) -> str:
+        """How the term of id ``term_id`` reads in the articles (``"barrages"`` for
+        ``barrag``), to show it to a person.
+
+        A bigram reads as its two words' forms (``"sécheresse barrages"``), a word of it
+        that ``max_df`` dropped from the vocabulary as its term; so does every term of a
+        vectorizer fitted before forms were recorded.
+
+        Examples
+        --------
+        >>> vec = ArticleVectorizer(language="fr", max_df=1.0).fit(
+        ...     [Article(id="a", title="L'eau des barrages")])
+        >>> vec.term_form(vec.vocabulary_["barrag"]), vec.term_form(vec.vocabulary_["eau"])
+        ('barrages', 'eau')
+        """
+        check_is_fitted(self, "vocabulary_")
+        forms: list[str] | None = getattr(self, "term_forms_", None)
+        if forms is None:
+            return next(term for term, i in self.vocabulary_.items() if i == term_id)
+        form = forms[term_id]
+        if " " not in form:  # a word's form has no space: only a bigram's does
+            return form
+        words = form.split(" ")
+        return " ".join(forms[i] if i is not None else word
+                        for word, i in zip(words, map(self.vocabulary_.get, words), strict=True))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Terms, then title terms prefixed ``title:``, then tags prefixed ``tag:``."""

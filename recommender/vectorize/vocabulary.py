@@ -53,11 +53,15 @@ def kept_terms(df: np.ndarray, n_docs: int, min_df: int | float, max_df: int | f
     return keep
 
 
-def sorted_vocabulary(terms: Sequence[str], keep: np.ndarray) -> tuple[dict[str, int], np.ndarray]:
-    """The kept terms, sorted, as term -> id, and each new id's old position in ``terms``."""
+def sorted_vocabulary(
+    terms: Sequence[str], keep: np.ndarray
+) -> tuple[dict[str, int], np.ndarray, list[str]]:
+    """The kept terms, sorted, as term -> id, each new id's old position in ``terms``, and
+    the kept terms by new id."""
     kept = np.array(terms, dtype=object)[keep]
     order = np.argsort(kept.astype(str), kind="stable")
-    return {str(t): i for i, t in enumerate(kept[order])}, np.flatnonzero(keep)[order]
+    by_id: list[str] = kept[order].tolist()
+    return {t: i for i, t in enumerate(by_id)}, np.flatnonzero(keep)[order], by_id
 
 
 def smooth_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -81,11 +85,31 @@ def extend_ids(column: array.array, terms: Iterable[str], vocabulary: dict[str, 
         column.extend(j for j in map(vocabulary.get, terms) if j is not None)
 
 
+def surface_forms(terms: list[str], forms: dict[int, str], positions: np.ndarray,
+                  n_seen: int) -> list[str]:
+    """How the kept terms read: ``terms`` (by new id) with the ``forms`` recorded at their
+    first-seen ``positions`` put in place, in that same list.
+
+    Only words have forms (where they differ from the term), so the millions of terms of
+    a bigram fit are not gone over again: a pass over all 11.8M took 2.8 s of a 50 s fit.
+    """
+    new_id = np.full(n_seen, -1, dtype=np.int32)
+    new_id[positions] = np.arange(len(positions), dtype=np.int32)
+    olds = np.fromiter(forms, dtype=np.int64, count=len(forms))
+    for i, form in zip(new_id[olds].tolist(), forms.values(), strict=True):
+        if i >= 0:
+            terms[i] = form
+    return terms
+
+
 class TokenIds(dict[str, tuple[int, ...]]):
     """Raw token -> ids of its index terms, filled on first sight of each raw token.
 
     Articles repeat a small set of raw tokens, so after the first few documents a token
     costs one C-level lookup instead of analysis, joining, splitting and a second lookup.
+    A growing vocabulary also learns, on that first sight, how a new term reads
+    (:meth:`Analyzer.surface`), so explanations can show words, not stems: nothing per
+    repeated token, 0.08 s of a 9.9 s fit of 20k synthetic articles.
     """
 
     def __init__(self, analyze: Analyzer, vocabulary: dict[str, int], grow: bool) -> None:
@@ -93,11 +117,17 @@ class TokenIds(dict[str, tuple[int, ...]]):
         self._analyze = analyze
         self._vocabulary = vocabulary
         self._grow = grow
+        self._forms = vocabulary.forms if isinstance(vocabulary, GrowingVocabulary) else None
 
     def __missing__(self, token: str) -> tuple[int, ...]:
         terms = self._analyze.index_terms(token)
         if self._grow:
+            new = len(self._vocabulary)
             ids = tuple(map(self._vocabulary.__getitem__, terms))
+            if self._forms is not None and ids == (new,):  # one term, met for the first time
+                form = self._analyze.surface(token)
+                if form != terms[0]:
+                    self._forms[new] = form
         else:
             ids = tuple(j for j in map(self._vocabulary.get, terms) if j is not None)
         self[token] = ids
@@ -110,6 +140,9 @@ class GrowingVocabulary(dict[str, int]):
     def __init__(self) -> None:
         super().__init__()
         self.order: list[str] = []  # the terms by id, to slice off the newest cheaply
+        # id -> how the term read when first met, where that differs from the term (set
+        # by TokenIds for words; a bigram has none)
+        self.forms: dict[int, str] = {}
 
     def __missing__(self, term: str) -> int:
         self[term] = index = len(self)
