@@ -15,10 +15,12 @@ from typing import Any
 from recommender.index.related_index import RelatedIndex
 from recommender.records import Article
 
-#: stories shown by the demo (ids of the bundled corpus): drought, police cooperation,
-#: a Mars rover finding ice (a "water" confuser) and a heatwave; missing ones are replaced
+#: stories shown by the demo (ids of the bundled corpus): drought, police cooperation and
+#: a Mars rover finding ice (a "water" confuser), each with editor links; a book fair and a
+#: returned psalter, which no other story is about (fills, flagged); missing ones are replaced
 DEMO_QUERIES: tuple[str, ...] = (
-    "fr-secheresse-5", "fr-dgsn-usa-5", "en-mars-rover-4", "en-heatwave-4",
+    "fr-secheresse-5", "fr-dgsn-usa-5", "en-mars-rover-4", "fr-salon-livre-rabat",
+    "en-psalter-returned",
 )
 
 
@@ -45,38 +47,50 @@ def pick_queries(
 
 @dataclass(frozen=True)
 class ShownStory:
-    """One recommended story, flagged when the query's editor had linked it too."""
+    """One item of a box, with why it is there (curated, similar, fallback) and the words
+    and tags it shares with the story."""
 
     rank: int
     id: str
     score: float
     title: str
+    reason: str
     editor_link: bool
+    shared: str
 
 
 @dataclass(frozen=True)
 class Showcase:
-    """A query story and its top related stories."""
+    """A story's box as readers see it, and how many of the engine's own picks (the box
+    computed without the editor links first) the editor had chosen too."""
 
     id: str
     title: str
     related: list[ShownStory]
-
-    @property
-    def editor_hits(self) -> int:
-        return sum(s.editor_link for s in self.related)
+    similar_picks: int
+    similar_editor_links: int
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title,
-                "related": [asdict(s) for s in self.related]}
+                "related": [asdict(s) for s in self.related],
+                "similar_picks": self.similar_picks,
+                "similar_editor_links": self.similar_editor_links}
 
 
 def showcase(index: RelatedIndex, queries: Sequence[Article], k: int = 4) -> list[Showcase]:
-    """Top-``k`` related stories of each query, marking the editor's own links."""
+    """The box of each query (index defaults, with explanations), and the agreement of
+    its similar-only box with the editor's links."""
     out = []
     for q in queries:
         links = set(q.related)
-        shown = [ShownStory(rank, r.id, r.score, r.title, r.id in links)
-                 for rank, r in enumerate(index.related(q.id, k=k), 1)]
-        out.append(Showcase(q.id, q.title, shown))
+        shown = []
+        for rank, r in enumerate(index.related(q.id, k=k, explain=True), 1):
+            e = r.explanation
+            shared = ", ".join([*(e.shared_tags if e else ()), *(e.shared_terms[:3] if e else ())])
+            shown.append(ShownStory(rank, r.id, r.score, r.title, r.reason, r.id in links,
+                                    shared))
+        picks = [r for r in index.related(q.id, k=k, curated_first=False)
+                 if r.reason == "similar"]
+        out.append(Showcase(q.id, q.title, shown, len(picks),
+                            sum(r.id in links for r in picks)))
     return out

@@ -65,7 +65,8 @@ def test_demo_corpus_json(boxes: ModuleType, tmp_path: Path,
     for key in ("plain", "curated_first"):
         assert all(0.0 <= v <= 1.0 for v in held[key]["metrics"].values())
     assert 0.0 <= demo["fallback"]["filled_share"] <= 1.0
-    assert raw["recommended"]["min_score"] >= 0.01
+    floor = raw["recommended"]["min_score"]  # None: no floor meets the rule on this corpus
+    assert floor is None or floor >= 0.01
 
 
 def test_split_keeps_one_link_each_side(boxes: ModuleType) -> None:

@@ -432,7 +432,9 @@ def test_similar_from_options_and_input_file(index_dir: Path, tmp_path: Path) ->
     draft.write_text(json.dumps({"id": "new-1", "title": "A weekly column",
                                  "tags": ["Transport"]}), encoding="utf-8")
     # options override fields of the file
-    result = run("similar", index_dir, "--input", draft, "--nl", "--tag", "Economy")
+    # --min-score 0: a tag-only match scores 0 after the hub penalty in these tight clusters
+    result = run("similar", index_dir, "--input", draft, "--nl", "--tag", "Economy",
+                 "--min-score", "0")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows and all(r["query"] == "new-1" for r in rows)
     assert rows[0]["id"].startswith("rates-")
@@ -518,9 +520,9 @@ def test_demo_on_a_small_corpus(
     assert (tmp_path / "models/demo/manifest.json").is_file()
     out = result.stdout
     headers = [line for line in out.splitlines() if line.split()[:1] == ["rank"]]
-    assert len(headers) == 4
+    assert len(headers) == 5 and all(h.split()[:3] == ["rank", "why", "score"] for h in headers)
     assert "yes" in out  # the synthetic corpus links each article to its predecessors
-    assert "suggestions are also editors' links" in out
+    assert "similar suggestions are editors' links" in out
 
 
 def test_demo_json(tmp_path: Path, corpus_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -548,8 +550,12 @@ def test_demo_on_the_bundled_corpus(tmp_path: Path) -> None:
     headings = [line.split()[0] for line in result.stdout.splitlines()
                 if line.startswith(("fr-", "en-"))]
     assert headings == list(DEMO_QUERIES)  # every chosen story exists in the corpus
-    assert result.stdout.count("rank  score") == len(DEMO_QUERIES)
+    assert result.stdout.count("rank  why") == len(DEMO_QUERIES)
     assert " yes " in result.stdout
+    # the boxes show the three reasons side by side
+    reasons = {line.split()[1] for line in result.stdout.splitlines()
+               if line.strip()[:1].isdigit() and len(line.split()) > 2}
+    assert {"curated", "similar", "fallback"} <= reasons
 
 
 def test_pick_queries_prefers_wanted_ids_then_linked_articles() -> None:

@@ -123,9 +123,10 @@ def test_forms_survive_save_and_load_as_arrays(tmp_path):
     assert again.term_forms_ == index.vectorizer.term_forms_
 
 
-def test_an_index_saved_without_forms_loads_with_terms_as_forms():
-    """Indexes written before forms (the golden index among them) have no form arrays."""
+def test_the_golden_index_has_forms():
+    """Format 3 stores forms: the golden index reads its words, not stems."""
     golden = Path(__file__).parent / "data" / "golden-index"
-    assert not (golden / "term_forms_blob.npy").exists()
     vec = RelatedIndex.load(golden).vectorizer
-    assert vec.term_forms_ == sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+    assert len(vec.term_forms_) == len(vec.vocabulary_)
+    assert any(form != term for form, term in zip(vec.term_forms_, sorted(
+        vec.vocabulary_, key=vec.vocabulary_.__getitem__), strict=True))

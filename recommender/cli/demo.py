@@ -22,19 +22,20 @@ def demo_corpus_path() -> Path:
 @click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("models/demo"),
               help="Where to write the demo index (relative to the current directory).")
-@click.option("-k", "k", type=click.IntRange(min=1), default=4,
+@click.option("-k", "k", type=click.IntRange(min=1), default=6,
               help="Related stories shown per demo article.")
-@click.option("-n", "--stories", type=click.IntRange(min=1), default=4,
+@click.option("-n", "--stories", type=click.IntRange(min=1), default=5,
               help="How many demo articles to show.")
 @click.option("-q", "--quiet", is_flag=True, help="Hide the progress bars.")
 @out.output_options
 def demo_command(
     fmt: out.OutputFormat, output_dir: Path, k: int, stories: int, quiet: bool
 ) -> None:
-    """Build the bundled demo corpus and show related stories for a few articles.
+    """Build the bundled demo corpus and show the related box of a few articles.
 
-    Stories that the article's editor had also linked are marked in the "editor"
-    column: agreement with editors is what the engine aims for.
+    Each item says why it is there: curated (the article's own editor link), similar,
+    or fallback (a flagged fill). The last line counts how many of the engine's own
+    picks the editors had also chosen: agreement with editors is what it aims for.
     """
     from recommender.corpus.reader import read_articles
     from recommender.demo import pick_queries, showcase
@@ -66,16 +67,19 @@ def demo_command(
     for story in shown:
         click.echo("")
         click.echo(f"{story.id}  {out.truncate(story.title, max(width - len(story.id) - 2, 12))}")
-        rows = [(s.rank, f"{s.score:.3f}", "yes" if s.editor_link else "", s.id, s.title)
-                for s in story.related]
+        rows = [(s.rank, s.reason, f"{s.score:.3f}", "yes" if s.editor_link else "", s.id,
+                 s.title) for s in story.related]
         if not rows:
-            click.echo("  (no related stories found)")
+            click.echo("  (nothing to show)")
             continue
-        for line in out.format_table(("rank", "score", "editor", "id", "title"), rows,
-                                     align="rrll", stretch=4, width=width, indent="  "):
+        for line in out.format_table(("rank", "why", "score", "editor", "id", "title"), rows,
+                                     align="rlrll", stretch=5, width=width, indent="  "):
             click.echo(line)
-    hits = sum(s.editor_hits for s in shown)
-    total = sum(len(s.related) for s in shown)
+    picks = sum(s.similar_picks for s in shown)
+    hits = sum(s.similar_editor_links for s in shown)
     click.echo("")
-    click.echo(f"{hits} of {total} suggestions are also editors' links. "
-               f"Next: recommender related {summary.path} {shown[0].id if shown else 'ID'}")
+    click.echo("why: curated = the story's own editor link, first, in the editor's order; "
+               "similar = found by the engine; fallback = a fill (newest stories), not related.")
+    click.echo(f"Without the editor links first, {hits} of {picks} similar suggestions are "
+               f"editors' links. Next: recommender related {summary.path} "
+               f"{shown[0].id if shown else 'ID'} --explain")

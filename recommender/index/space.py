@@ -20,8 +20,7 @@ from recommender.vectorize.vectorizer import ArticleVectorizer
 
 #: the vectorizer's learned vocabularies, stored as string arrays, not in its pickle
 _VOCABULARIES = ("vocabulary_", "tag_vocabulary_")
-#: how each term reads (a list by term id), stored and read like the vocabularies; an
-#: index written before it has none and its terms read as themselves
+#: how each term reads (a list by term id), stored and read like the vocabularies
 _FORMS = "term_forms_"
 
 
@@ -44,12 +43,11 @@ class VectorSpace:
         stored = self._stored_vocabularies
         if stored is not None:
             strings = {name: unpack_strings(stored[f"{name}blob"], stored[f"{name}offsets"])
-                       for name in (*_VOCABULARIES, _FORMS) if f"{name}blob" in stored}
+                       for name in (*_VOCABULARIES, _FORMS)}
             for name in _VOCABULARIES:
                 terms = strings[name]
                 setattr(self._vectorizer, name, dict(zip(terms, range(len(terms)), strict=True)))
-            # an index written before forms has none: its terms read as themselves
-            setattr(self._vectorizer, _FORMS, strings.get(_FORMS, strings["vocabulary_"]))
+            setattr(self._vectorizer, _FORMS, strings[_FORMS])
             self._stored_vocabularies = None
         return self._vectorizer
 
@@ -121,8 +119,5 @@ class VectorSpace:
             shape=(n_rows, n_features),
         )
         stored = {f"{name}{part}": arrays[f"{name}{part}"]
-                  for name in _VOCABULARIES for part in ("blob", "offsets")}
-        if f"{_FORMS}blob" in arrays:  # an index written before forms has none
-            stored.update({f"{_FORMS}{part}": arrays[f"{_FORMS}{part}"]
-                           for part in ("blob", "offsets")})
+                  for name in (*_VOCABULARIES, _FORMS) for part in ("blob", "offsets")}
         return cls(objects["vectorizer"], X, settings, stored_vocabularies=stored)

@@ -48,7 +48,7 @@ def with_added(
     articles and keeps its best K; rows that changed are put back in ranking order.
     """
     present = _check_batch(parts, articles, replace)
-    languages = [parts.space.vectorizer.article_language(a) for a in articles]
+    languages = parts.space.vectorizer.languages_of(articles)
     table = (parts.table.without(present) if present else parts.table).appended(articles,
                                                                                  languages)
     vectors = parts.space.vectorize(articles)

@@ -35,10 +35,11 @@ class QueryConfig:
     """Rules of one related box. Every rule applies to every item, fallback items included.
 
     Score and filler
-        ``min_score``: an item is shown as related only when its plain similarity (the
-        weighted cosine, before time and hub adjustments) is at least this; the default
-        0.02 keeps out stories that share only a stray word (see benchmarks/README.md,
-        "Editor boxes", for what each floor costs).
+        ``min_score``: an item is shown as related only when both its plain similarity
+        (the weighted cosine) and its score (after the ranking's time and hub
+        adjustments, the number that orders the box) reach this. The default 0.02
+        keeps out stories that share only a stray word, or only what every story
+        shares (see benchmarks/README.md, "Editor boxes", for what each floor costs).
     Dates
         ``only_older``: never an article published after the source (archive pages stay
         as they were published). ``max_age_days``: never an article published more than

@@ -136,7 +136,8 @@ class Counts:
 class TermCounter:
     """Title, body and tag counts of articles, as a vectorizer analyses them."""
 
-    analyzer_for: Callable[[Article], Analyzer]
+    #: the analyzer of each article of a batch (short texts follow their batch's language)
+    analyzers_for: Callable[[Sequence[Article]], list[Analyzer]]
     bigrams: bool = False
     n_jobs: int | None = None
 
@@ -156,10 +157,10 @@ class TermCounter:
         indptr: list[list[int]] = [[0], [0], [0]]
         if term_ids is None:  # raw token -> ids, per language; lives as long as vocabulary
             term_ids = {}
-        languages: list[str] = []
-        for article in articles:
-            analyze = self.analyzer_for(article)
-            languages.append(analyze.language)
+        articles = articles if isinstance(articles, Sequence) else list(articles)
+        analyzers = self.analyzers_for(articles)
+        languages = [analyze.language for analyze in analyzers]
+        for article, analyze in zip(articles, analyzers, strict=True):
             ids = term_ids.get(analyze)
             if ids is None:
                 ids = term_ids[analyze] = TokenIds(analyze, vocabulary, grow)

@@ -12,8 +12,9 @@ exactly, with ``w_tags = tag_weight``, ``w_title = title_match_weight`` and
 
 from __future__ import annotations
 
+import collections
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,22 +110,59 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         return cls(**{name: getattr(config, name) for name in names}, **params)
 
     # -- analysis -------------------------------------------------------------------------
-    def article_language(self, article: Article) -> str:
-        """The analyzer language of one article: its field, the default, else detection.
+    def article_language(self, article: Article, default: str | None = None) -> str:
+        """The analyzer language of one article: its field, the vectorizer's language,
+        else the one its text clearly shows, else ``default`` (the fitted corpus's main
+        language when None, English before a fit).
 
-        ``"auto"`` counts as no value, like None, in the field and in the default.
+        ``"auto"`` counts as no value, like None, in the field and in the setting.
         """
+        stated = self._stated_language(article)
+        if stated is not None:
+            return stated
+        return detect_language(f"{article.title}\n{article.body[:2000]}",
+                               default=default or getattr(self, "main_language_", None)
+                               or "en")
+
+    def languages_of(self, articles: Sequence[Article]) -> list[str]:
+        """The analyzer language of each article of a batch. A text too short to tell
+        (a title alone) takes the batch's main language, or the fitted corpus's when the
+        batch has none: a French headline among French stories stays French."""
+        stated = [self._stated_language(a) for a in articles]
+        found = [s if s is not None else
+                 detect_language(f"{a.title}\n{a.body[:2000]}", default="")
+                 for a, s in zip(articles, stated, strict=True)]
+        if all(found):
+            return found
+        clear = collections.Counter(f for f in found if f)
+        default = (clear.most_common(1)[0][0] if clear else None) or \
+            getattr(self, "main_language_", None) or "en"
+        return [f or default for f in found]
+
+    def _stated_language(self, article: Article) -> str | None:
         if article.language and article.language != AUTO:
             return article.language
         if self.language and self.language != AUTO:
             return self.language
-        return detect_language(f"{article.title}\n{article.body[:2000]}")
+        return None
+
+    def _analyzers_for(self, articles: Sequence[Article]) -> list[Analyzer]:
+        """The shared analyzer of each article (:meth:`languages_of`), with this
+        vectorizer's settings. An unknown code in an article's own field is a CorpusError
+        naming the article."""
+        out = []
+        for article, language in zip(articles, self.languages_of(articles), strict=True):
+            try:
+                out.append(get_analyzer(language, stem=self.stem, stop_words=self.stop_words))
+            except UnknownLanguageError as exc:
+                if language != article.language:
+                    raise
+                raise CorpusError(f"article {article.id!r}: language field: {exc}; or leave "
+                                  "the field empty to have it detected") from None
+        return out
 
     def _analyzer_for(self, article: Article) -> Analyzer:
-        """The shared analyzer of the article's language and this vectorizer's settings.
-
-        An unknown code in the article's own field is a CorpusError naming the article.
-        """
+        """The analyzer of one article on its own (a draft): :meth:`article_language`."""
         language = self.article_language(article)
         try:
             return get_analyzer(language, stem=self.stem, stop_words=self.stop_words)
@@ -136,7 +174,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
 
     def _counter(self) -> TermCounter:
         """Counts terms and tags as this vectorizer analyses them."""
-        return TermCounter(self._analyzer_for, bool(self.bigrams), self.n_jobs)
+        return TermCounter(self._analyzers_for, bool(self.bigrams), self.n_jobs)
 
     # -- estimator API --------------------------------------------------------------------
     def fit(self, X: Iterable[Article], y: object = None) -> ArticleVectorizer:
@@ -181,6 +219,7 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         self.tag_vocabulary_, tag_order, _ = sorted_vocabulary(tags, np.ones(len(tags), dtype=bool))
         self.tag_idf_ = smooth_idf(tag_df[tag_order], n)
         self.n_documents_ = n
+        self.main_language_ = collections.Counter(counts.languages).most_common(1)[0][0]
         title = select_columns(counts.title, old_index)
         counts.body = select_columns(counts.body, old_index)  # the old arrays go at once
         tag_matrix = select_columns(counts.tags, tag_order)
