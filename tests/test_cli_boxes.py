@@ -49,7 +49,8 @@ def test_json_carries_reasons_and_the_build_stored_the_query_table(index_dir):
                                                            ("eau-2024", "curated")]
     assert all("explanation" not in i for i in items)
     info = json.loads(run("info", index_dir, "--json").stdout)
-    assert info["manifest"]["query"]["min_score"] == 0.03 if "manifest" in info else True
+    assert info["query"]["min_score"] == 0.03 and info["query"]["curated_first"] is True
+    assert "query.min_score" in run("info", index_dir).stdout
 
 
 def test_options_change_the_box(index_dir):

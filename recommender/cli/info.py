@@ -19,7 +19,8 @@ __all__ = ["info"]
               help="Check every file against the sha256 recorded in the manifest.")
 @out.output_options
 def info(index: Path, verify: bool, fmt: out.OutputFormat) -> None:
-    """Describe the INDEX directory: format, versions, counts, settings, files, integrity.
+    """Describe the INDEX directory: format, versions, counts, settings, default box
+    rules, files, integrity.
 
     Exits with status 1 when a file does not match its recorded digest.
     """
@@ -43,6 +44,7 @@ def info(index: Path, verify: bool, fmt: out.OutputFormat) -> None:
         ]
         pairs += [(f"counts.{k}", v) for k, v in report["counts"].items()]
         pairs += [(f"config.{k}", v) for k, v in report["config"].items()]
+        pairs += [(f"query.{k}", v) for k, v in report["query"].items()]
         for line in out.format_pairs(pairs):
             click.echo(line)
         click.echo("")

@@ -15,7 +15,8 @@ from recommender.store.directory import MANIFEST, read_manifest, verify_files
 
 
 def describe_index(path: str | os.PathLike[str], *, verify: bool = True) -> dict[str, Any]:
-    """Format, versions, counts, config, file sizes and integrity of an index directory.
+    """Format, versions, counts, config, default box rules (query), file sizes and
+    integrity of an index directory.
 
     ``integrity`` is ``"ok"``, ``"not checked"`` (``verify=False``) or ``"failed"``, and
     ``problem`` then names the file that does not match its digest. Format errors
@@ -42,6 +43,7 @@ def describe_index(path: str | os.PathLike[str], *, verify: bool = True) -> dict
         "versions": manifest.get("versions", {}),
         "counts": manifest.get("counts", {}),
         "config": manifest.get("config", {}),
+        "query": manifest.get("query", {}),
         "files": files,
         "bytes_on_disk": listed + (root / MANIFEST).stat().st_size,
         "integrity": integrity,
