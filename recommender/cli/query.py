@@ -168,7 +168,8 @@ def print_answers(answers: Answers, fmt: out.OutputFormat, *, filtered: bool = F
         for line, r in zip(lines[1:], results, strict=True):
             click.echo(line)
             if r.explanation is not None:
-                click.echo(out.truncate(f"      {_explained(r.explanation)}", width))
+                pad = "        "  # under the id column
+                click.echo(pad + out.truncate(_explained(r.explanation), width - len(pad)))
 
 
 def _explained(e: Explanation) -> str:
