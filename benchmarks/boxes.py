@@ -401,15 +401,21 @@ def findings(corpora: Sequence[dict[str, Any]], k: int, rec: dict[str, Any]) -> 
     def per_key(key: str, fmt: Callable[[dict[str, Any]], str]) -> str:
         return _each(done, lambda c: fmt(_row(c, key)))
 
-    out = ["**Score floor (`min_score`).** MAP@10 vs plain: " + "; ".join(
-        f"{key.split('=')[1]}: {per_key(key, lambda r: _change(r['map_vs_plain']))}"
-        for key in floors) + f". The {k}th item of a plain box has a similarity of at least "
+    out = ["**Score floor (`min_score`).** The floor holds for the plain similarity and "
+        "for the ranked score (after the hub penalty and the time factor). MAP@10 vs plain, "
+        "items removed from the plain top k per box, and the share of those that are editor "
+        "links: " + "; ".join(
+        f"{key.split('=')[1]}: " + per_key(key, lambda r: (
+            f"{_change(r['map_vs_plain'])}, {r['removed_per_box']:.3f}, "
+            f"{_pct(r['removed_link_share'])}")) for key in floors)
+        + f". By similarity alone no floor would touch the top {k}: its {k}th item has a "
+        "similarity of at least "
         + _each(done, lambda c: f"{c['kth_similarity']['p1']:.3f}") + " in 99% of boxes "
-        "(median " + _each(done, lambda c: f"{c['kth_similarity']['p50']:.3f}") + f"), and "
-        f"the highest floor, {last.split('=')[1]}, removes " + per_key(
-            last, lambda r: f"{r['removed_per_box']:.3f}") + " items per box. Beyond the top "
-        "k, a floor matters when the other rules (sections, tags, dates, language) leave "
-        "fewer than k candidates above it; then it hides the editor links below it ("
+        "(median " + _each(done, lambda c: f"{c['kth_similarity']['p50']:.3f}") + f"); "
+        f"what {last.split('=')[1]} removes is items the hub penalty scores below it. Beyond "
+        "the top k, a floor matters when the other rules (sections, tags, dates, language) "
+        "leave fewer than k candidates above it; then its similarity test hides the editor "
+        "links below it ("
         + "; ".join(
             f"{f}: " + _each(done, lambda c, f=f: _pct(c['floors'][f]['links_below'], 2))
             for f in done[0]["floors"]) + ") and removes the other candidates below it ("

@@ -327,3 +327,13 @@ def test_every_box_keeps_every_rule(index, by_id, rules, source, k):
             sims = (X @ X.T).toarray()
             off = sims[~np.eye(len(box), dtype=bool)]
             assert not len(off) or off.max() < rules.dedupe + 2e-3
+
+
+def test_same_section_builds_fold_section_names_too():
+    arts = [Article("a", "barrages sécheresse eau", section="Économie"),
+            Article("b", "barrages sécheresse pluie", section="economie"),
+            Article("c", "barrages sécheresse", section="Sport")]
+    index = RelatedIndex.build(arts, BuildConfig(same_section=True, max_df=1.0))
+    assert ids(index.related("a", k=2, fallback=())) == ["b"]
+    draft = Article("d", "barrages sécheresse", section="ECONOMIE")
+    assert set(ids(index.similar(draft, k=3, fallback=()))) == {"a", "b"}

@@ -113,3 +113,14 @@ def test_help_lists_every_rule():
                    "--no-curated", "--no-fallback", "--tag-any", "--query-config"):
         assert option in text
     assert "--explain" in run("similar", "--help").output
+
+
+def test_update_keeps_the_stored_rules(index_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "idx"
+    shutil.copytree(index_dir, copy)
+    result = run("update", copy, "--remove", "eau-2026")
+    assert result.exit_code == 0, result.output
+    info = json.loads(run("info", copy, "--json").stdout)
+    assert info["query"]["min_score"] == 0.03

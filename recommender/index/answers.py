@@ -110,10 +110,10 @@ def _searched(parts: IndexParts, config: BuildConfig, ranking: Ranking, source: 
     table = parts.table
     same_section = config.same_section and source.row >= 0
     candidates: Candidates | None = Candidates(
-        sections=table.section_codes if same_section else None, accept=test)
+        sections=table.folded_sections if same_section else None, accept=test)
     if candidates is not None and candidates.is_empty:
         candidates = None
-    query_sections = table.section_codes[[source.row]] if same_section else None
+    query_sections = table.folded_sections[[source.row]] if same_section else None
     found, sims = parts.space.searcher.search(x, size, own=np.array([source.row]),
                                                candidates=candidates,
                                                query_sections=query_sections)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from recommender.analysis.tags import normalize_tag
 from recommender.errors import UnknownArticleError
 from recommender.index.catalogue import Catalogue, publication_days
 from recommender.index.tags import TagSets
@@ -99,6 +100,17 @@ class ArticleTable:
 
     def live_ids(self) -> list[str]:
         return [i for i, live in zip(self.ids, self.alive.tolist(), strict=True) if live]
+
+    @cached_property
+    def folded_sections(self) -> np.ndarray:
+        """Each row's section as the code of the first section name with the same folded
+        spelling ("Economie" and "Économie" are one section for ``same_section``); -1:
+        none."""
+        first: dict[str, int] = {}
+        canonical = np.array([first.setdefault(normalize_tag(name), code)
+                              for code, name in enumerate(self.section_names)] + [-1],
+                             dtype=np.int32)
+        return canonical[self.section_codes]  # -1 indexes the appended -1
 
     @cached_property
     def newest_first(self) -> np.ndarray:

@@ -48,7 +48,7 @@ def build_parts(
     table = ArticleTable.from_catalogue(catalogue, details, sorted(tags, key=tags.__getitem__))
     del details
     space = VectorSpace(vectorizer, X, SearchSettings.from_config(config), XT=X.T.tocsr())
-    candidates = Candidates(sections=table.section_codes if config.same_section else None)
+    candidates = Candidates(sections=table.folded_sections if config.same_section else None)
     k = min(config.n_neighbors, max(n - 1, 1))
     neighbors, similarity = neighbour_graph(
         space.searcher, k, candidates=candidates, n_jobs=n_jobs,

@@ -57,7 +57,7 @@ def with_added(
     new_rows = np.arange(first, first + len(articles))
     k = parts.graph.n_neighbors
     product = (vectors @ space.searcher.XT).tocsr()
-    sections = table.section_codes if config.same_section else None
+    sections = table.folded_sections if config.same_section else None
     candidates = Candidates(alive=table.alive, sections=sections)
     idx, sim = topk_rows(product, k, row_ids=new_rows, candidates=candidates,
                          query_sections=None if sections is None else sections[new_rows])
