@@ -22,6 +22,7 @@ from recommender.index.ranking import Ranking
 from recommender.query.config import QueryConfig
 from recommender.query.filters import Source, Test, acceptance, section_matches
 from recommender.records import Related, related_records
+from recommender.search.searcher import row_dots
 from recommender.search.topk import Candidates
 
 #: rows of the newest-first order a fallback tests at a time
@@ -58,7 +59,7 @@ def box(parts: IndexParts, config: BuildConfig, ranking: Ranking, query: QueryCo
     fills = np.zeros(0, np.int64)
     if len(shown) < k and query.fallback:
         fills = _fallback(parts, query, source, test, shown, k - len(shown))
-    items = _records(parts, curated, chosen, fills, vector)
+    items = _records(parts, curated, chosen, fills, source.row, vector)
     if query.explain and items:
         notes = explanations(parts, ranking, query, source, vector(),
                              np.concatenate([curated, chosen.positions, fills]),
@@ -90,12 +91,14 @@ def _similar(parts: IndexParts, config: BuildConfig, ranking: Ranking, query: Qu
         positions, scores, sims = graph.row(source.row)
         pool = Pool(positions.astype(np.int64, copy=False), scores, sims)
         full = len(positions) == graph.n_neighbors  # else nothing else shares a term
-        # stored rows hold the K most similar: past them, nothing reaches a floor they miss
-        reachable = full and (not len(sims) or float(sims.min()) >= query.min_score)
         if test is not None and len(pool.positions):
             pool = pool.kept(test(pool.positions))
         chosen = _choose(parts, query, source, pool, curated, need)
-        if len(chosen.positions) == need or not reachable:
+        # search further only when the filters (and the editor links) leave too few of
+        # the stored row: items the floor or dedupe drop are the least similar already,
+        # and past the row nothing is more similar (a search there costs ~2 ms at 1M)
+        passed = len(pool.positions) - int(np.count_nonzero(np.isin(pool.positions, curated)))
+        if len(chosen.positions) == need or not full or passed >= need:
             return chosen
     size = max(graph.n_neighbors, 3 * (need + len(curated)))
     return _choose(parts, query, source,
@@ -230,8 +233,7 @@ def _fallback(parts: IndexParts, query: QueryConfig, source: Source, test: Test 
         if strategy == "section_latest":
             if source.section < 0:
                 continue
-            same = section_matches(table.section_names[source.section], table.section_names)
-            order = order[np.isin(table.section_codes[order], same)]
+            order = table.newest_in_section(source.section)
         for start in range(0, len(order), _FALLBACK_CHUNK):
             rows = order[start:start + _FALLBACK_CHUNK]
             rows = rows[test(rows)] if test is not None else rows[rows != source.row]
@@ -280,13 +282,21 @@ class _CopyCheck:
 
 # -- records ---------------------------------------------------------------------------------
 def _records(parts: IndexParts, curated: np.ndarray, chosen: Pool, fills: np.ndarray,
-             vector: Callable[[], sp.csr_matrix]) -> list[Related]:
+             source_row: int, vector: Callable[[], sp.csr_matrix]) -> list[Related]:
     table = parts.table
     similar = records(table, chosen.positions, chosen.scores, chosen.sims)
     if not len(curated) and not len(fills):
         return similar
     extra = np.concatenate([curated, fills])
-    dots = np.asarray((parts.space.X[extra] @ vector().T).toarray()).ravel()
+    X = parts.space.X
+    if source_row >= 0:  # the source's own row, read in place
+        start, end = X.indptr[source_row], X.indptr[source_row + 1]
+        columns, values = X.indices[start:end], X.data[start:end]
+    else:
+        x = vector()
+        x = x if x.has_sorted_indices else x.sorted_indices()
+        columns, values = x.indices, x.data
+    dots = row_dots(X, extra, columns, values).astype(np.float64)
     dots = np.minimum(np.maximum(dots, 0.0), 1.0)
     out = [Related(table.ids[p], float(d), table.titles[p], float(d), "curated")
            for p, d in zip(curated.tolist(), dots[: len(curated)].tolist(), strict=True)]

@@ -178,14 +178,32 @@ def pair_dots(
 
 def _one_row_dots(X: sp.csr_matrix, rows: np.ndarray, x: sp.csr_matrix) -> np.ndarray:
     """``X[rows] @ x.T`` for one sparse row ``x``, by binary search of its columns."""
-    sub = X[rows]
-    sub.sort_indices()
     if not x.has_sorted_indices:
         x = x.sorted_indices()
-    if x.nnz == 0 or sub.nnz == 0:
+    return row_dots(X, rows, x.indices, x.data)
+
+
+def row_dots(X: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray,
+             values: np.ndarray) -> np.ndarray:
+    """``X[rows] . x`` for one sparse row given as its sorted ``columns`` and ``values``.
+
+    Reads ``X``'s arrays directly: scipy's row indexing costs ~75 us a call on a 1M-row
+    matrix, which a box with editor links paid twice per query.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(columns) == 0 or len(rows) == 0:
         return np.zeros(len(rows), dtype=np.float32)
-    where = np.minimum(np.searchsorted(x.indices, sub.indices), x.nnz - 1)
-    hit = x.indices[where] == sub.indices
-    products = np.where(hit, sub.data * x.data[where], 0).astype(np.float64)
-    row_of = np.repeat(np.arange(len(rows)), np.diff(sub.indptr))
+    starts, ends = X.indptr[rows], X.indptr[rows + 1]
+    lengths = (ends - starts).astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(len(rows), dtype=np.float32)
+    row_of = np.repeat(np.arange(len(rows)), lengths)
+    first = np.repeat(starts.astype(np.int64) - np.concatenate(([0], np.cumsum(lengths)[:-1])),
+                      lengths)
+    at = first + np.arange(total)
+    cols = X.indices[at]
+    where = np.minimum(np.searchsorted(columns, cols), len(columns) - 1)
+    hit = columns[where] == cols
+    products = np.where(hit, X.data[at].astype(np.float64) * values[where], 0.0)
     return np.bincount(row_of, weights=products, minlength=len(rows)).astype(np.float32)
