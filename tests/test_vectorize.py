@@ -269,3 +269,14 @@ def test_self_filling_lookups_equal_plain_analysis(words, language):
     known = TokenIds(analyze, fixed, grow=False)
     assert [i for token in analyze.tokenize(text) for i in known[token]] == \
         [fixed[t] for t in analyze(text) if t in fixed]
+
+
+def test_a_tiny_site_keeps_the_words_its_stories_share():
+    """max_df=0.5 of two stories is one document: every shared word would go."""
+    from recommender import RelatedIndex
+
+    arts = [Article("1", "Sécheresse et barrages", body="La sécheresse vide les barrages."),
+            Article("2", "Barrages à sec", body="Les barrages sont à sec après la sécheresse.")]
+    index = RelatedIndex.build(arts)
+    assert {"secheress", "barrag"} <= set(index.vectorizer.vocabulary_)
+    assert index.related("1", k=1, fallback=())[0].similarity > 0.2

@@ -36,15 +36,22 @@ def document_frequencies(
     return df
 
 
+#: a term found in at most this many documents is never dropped as too common by a share
+#: ``max_df``: half of a two-story corpus would drop every word the two stories share
+MIN_COMMON_DF = 10
+
+
 def kept_terms(df: np.ndarray, n_docs: int, min_df: int | float, max_df: int | float,
                max_features: int | None) -> np.ndarray:
     """Mask of the terms a fit keeps: ``min_df <= df <= max_df`` (a share when float, a
-    count when int), then the ``max_features`` most frequent (first seen on ties)."""
+    count when int; a share never below :data:`MIN_COMMON_DF` documents), then the
+    ``max_features`` most frequent (first seen on ties)."""
     def as_count(v: int | float) -> float:
         return v * n_docs if isinstance(v, float) else float(v)
 
-    # a tiny corpus must not lose every term to max_df: keep terms found in 1 document
-    keep = (df >= as_count(min_df)) & (df <= max(as_count(max_df), 1.0))
+    # a share never drops a word of fewer than MIN_COMMON_DF documents; a count is the user's
+    most = max(as_count(max_df), MIN_COMMON_DF if isinstance(max_df, float) else 1.0)
+    keep = (df >= as_count(min_df)) & (df <= most)
     if max_features is not None and keep.sum() > max_features:
         order = np.lexsort((np.arange(len(df)), -df))
         order = order[keep[order]][:max_features]
