@@ -39,16 +39,24 @@ def test_table_and_json(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "out.json"
-    args = [str(corpus_path), "--systems", "ours,sklearn,tags", "--json", str(out)]
+    args = [str(corpus_path), "--systems", "ours,sklearn,sklearn-tuned,tags", "--json", str(out)]
     assert quality.main(args) == 0
     text = capsys.readouterr().out
-    for name in ("recommender (defaults)", "sklearn TfidfVectorizer", "tag overlap (Jaccard)"):
+    for name in ("recommender (defaults)", "sklearn TfidfVectorizer",
+                 "sklearn TfidfVectorizer (tuned)", "tag overlap (Jaccard)"):
         assert f"| {name} " in text
     assert "gensim" not in text and "MAP@10 / best peer" in text
+    assert "ratio to the tuned scikit-learn TF-IDF" in text
     raw = json.loads(out.read_text())
     (corpus,) = raw["corpora"]
     assert corpus["same_section"] is True  # several sections, no link across them
-    assert [s["system"] for s in corpus["systems"]] == ["ours", "sklearn", "tags"]
+    assert [s["system"] for s in corpus["systems"]] == ["ours", "sklearn", "sklearn-tuned", "tags"]
+    maps = {s["system"]: s["metrics"]["MAP@10"] for s in corpus["systems"]}
+    rat = corpus["ratio"]
+    assert rat["best_peer_map"] == max(maps["sklearn"], maps["sklearn-tuned"], maps["tags"])
+    assert rat["tuned_sklearn_map"] == maps["sklearn-tuned"]
+    tuned = rat["to_tuned_sklearn"]["recommender (defaults)"]
+    assert tuned == pytest.approx(maps["ours"] / maps["sklearn-tuned"])
     for system in corpus["systems"]:
         assert system["status"] == "ok" and system["queries"] == corpus["queries"] > 0
         assert not any("candidate rules" in note for note in system["notes"])
