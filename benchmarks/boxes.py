@@ -485,7 +485,8 @@ def findings(corpora: Sequence[dict[str, Any]], k: int, rec: dict[str, Any]) -> 
     shipped = QueryConfig()
     out.append(f"**Shipped defaults**: `min_score = {shipped.min_score}`, `dedupe = "
                f"{shipped.dedupe}`, `diversity = {shipped.diversity}`. The floor follows the "
-               "rule above. The dedupe default stays at 0.9 although 0.95 costs less here: "
+               "rule above (it was 0.02 until the hub floor of issue 11 lowered the scores of "
+               "stories close to nothing, which the score floor then dropped). The dedupe default stays at 0.9 although 0.95 costs less here: "
                "the contract of issue 10 is that copies of one wire story (similarity 0.9 and "
                "above) never share a box, neither corpus holds rewritten wire copies, and the "
                "price of 0.9 is within a rounding of the limit (see the dedupe paragraph). "

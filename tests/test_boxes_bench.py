@@ -48,7 +48,7 @@ def test_demo_corpus_json(boxes: ModuleType, tmp_path: Path,
     plain, default = rows["plain"], rows["default"]
     assert plain["query"] == boxes.QueryConfig.plain().to_dict()
     assert default["query"]["curated_first"] is False and default["query"]["fallback"] == []
-    assert (default["query"]["min_score"], default["query"]["dedupe"]) == (0.02, 0.9)
+    assert (default["query"]["min_score"], default["query"]["dedupe"]) == (0.01, 0.9)
     # the demo mixes French and English: the default rules take items out of plain boxes
     assert "removed_per_box" not in plain and default["removed_per_box"] > 0
     assert rows["same_language"]["removed_per_box"] > 0

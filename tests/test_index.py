@@ -320,11 +320,13 @@ def test_posting_limit_bounds_the_search_and_keeps_scores_exact():
 def reference_ranking(articles, config: BuildConfig, k: int):
     """Reference for the default ranking: the K most similar (brute force), then
     s * (1 + time_weight * exp(-days / scale)) - hub_penalty * hub_j, hub_j the mean of
-    j's hub_neighbors best similarities."""
+    j's hub_neighbors best similarities, raised to their hub_floor_quantile quantile."""
     raw = brute_force(articles, config, config.n_neighbors)
     pos = {a.id: i for i, a in enumerate(articles)}
     m = min(config.hub_neighbors, config.n_neighbors)  # only K similarities are stored
     hub = {a.id: sum(s for _, s in raw[i][:m]) / m for i, a in enumerate(articles)}
+    floor = float(np.quantile(list(hub.values()), config.hub_floor_quantile))
+    hub = {j: max(h, floor) for j, h in hub.items()}
     out = []
     for i, a in enumerate(articles):
         def final(entry, a=a):
@@ -338,7 +340,8 @@ def reference_ranking(articles, config: BuildConfig, k: int):
 
 
 @pytest.mark.parametrize("settings", [{}, {"hub_penalty": 0.5, "time_weight": 0.5,
-                                            "time_scale_days": 30.0, "hub_neighbors": 3}])
+                                            "time_scale_days": 30.0, "hub_neighbors": 3},
+                                      {"hub_floor_quantile": 0.0}, {"hub_floor_quantile": 0.9}])
 def test_default_ranking_matches_its_formula(corpus, settings):
     config = BuildConfig(n_neighbors=8, **settings)
     index = plain_build(corpus, config)

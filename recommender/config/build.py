@@ -61,6 +61,9 @@ class BuildConfig:
     hub_penalty: float = 0.7
     #: how many of a candidate's best similarities make its hub score.
     hub_neighbors: int = 20
+    #: hub scores below this quantile of the index's count as that quantile, so a story
+    #: close to nothing is not lifted above clearly more similar ones (0 turns it off).
+    hub_floor_quantile: float = 0.25
     #: favour stories published close together: similarity is multiplied by
     #: 1 + time_weight * exp(-days apart / time_scale_days).
     time_weight: float = 0.2
@@ -106,6 +109,9 @@ class BuildConfig:
             raise ConfigError(
                 f"expected hub_neighbors >= 1, got hub_neighbors={self.hub_neighbors}"
             )
+        if not 0.0 <= self.hub_floor_quantile < 1.0:
+            raise ConfigError("expected 0 <= hub_floor_quantile < 1, got "
+                              f"hub_floor_quantile={self.hub_floor_quantile}")
         if self.time_scale_days <= 0:
             raise ConfigError(f"expected time_scale_days > 0, got {self.time_scale_days}")
         if self.block_mib < 1:

@@ -21,15 +21,20 @@ class NeighbourGraph:
     neighbors: np.ndarray
     scores: np.ndarray
     similarity: np.ndarray
+    #: hub scores as the ranking uses them (raised to ``hub_floor``)
     hubs: np.ndarray
+    hub_floor: float = 0.0
 
     @classmethod
     def ranked(cls, neighbors: np.ndarray, similarity: np.ndarray, published: np.ndarray,
                ranking: Ranking) -> NeighbourGraph:
         """Every article's candidates (best similarity first) put in ranking order."""
-        hubs = ranking.hubs(similarity)
+        raw = ranking.hubs(similarity)
+        floor = ranking.hub_floor(raw)
+        hubs = np.maximum(raw, np.float32(floor))
         ordered, scores, sims = ranking.order(neighbors, similarity, published, published, hubs)
-        return cls(neighbors=ordered, scores=scores, similarity=sims, hubs=hubs)
+        return cls(neighbors=ordered, scores=scores, similarity=sims, hubs=hubs,
+                   hub_floor=floor)
 
     @property
     def n_neighbors(self) -> int:
@@ -49,9 +54,10 @@ class NeighbourGraph:
             # half precision: the plain similarity is shown, never used to order a list
             "similarity": np.asarray(self.similarity, dtype=np.float16),
             "hubs": np.asarray(self.hubs),
+            "hub_floor": np.array([self.hub_floor], dtype=np.float64),
         }
 
     @classmethod
     def from_arrays(cls, a: dict[str, np.ndarray]) -> NeighbourGraph:
         return cls(neighbors=a["neighbors"], scores=a["scores"], similarity=a["similarity"],
-                   hubs=a["hubs"])
+                   hubs=a["hubs"], hub_floor=float(a["hub_floor"][0]))

@@ -22,9 +22,11 @@ class Ranking:
     ``final(i, j) = s_ij * (1 + time_weight * exp(-|t_i - t_j| / time_scale))``
     ``- hub_penalty * hub_j``
 
-    where ``hub_j`` is the mean of article j's ``hub_neighbors`` best similarities. The
+    where ``hub_j`` is the mean of article j's ``hub_neighbors`` best similarities, raised
+    to the index's ``hub_floor_quantile`` quantile of them when it is lower. The
     penalty demotes "hub" articles that are close to everything (the CSLS correction of
-    nearest-neighbour retrieval); the time factor favours stories published close together
+    nearest-neighbour retrieval); the floor keeps a story close to nothing from being
+    lifted above clearly more similar ones; the time factor favours stories published close together
     (1 when either date is unknown) and, being a factor, never lifts an unrelated story.
     The candidates are the K most similar articles; this only reorders them. The reported
     score is ``final`` clipped to [0, 1].
@@ -32,6 +34,7 @@ class Ranking:
 
     hub_penalty: float = 0.0
     hub_neighbors: int = 20
+    hub_floor_quantile: float = 0.0
     time_weight: float = 0.0
     time_scale_days: float = 365.0
 
@@ -50,6 +53,12 @@ class Ranking:
         return (np.asarray(similarity[:, :m], dtype=np.float64).sum(axis=1) / m).astype(
             np.float32
         )
+
+    def hub_floor(self, hubs: np.ndarray) -> float:
+        """The floor of hub scores: their ``hub_floor_quantile`` quantile (0 when off)."""
+        if not self.hub_floor_quantile or not len(hubs):
+            return 0.0
+        return float(np.quantile(np.asarray(hubs, dtype=np.float64), self.hub_floor_quantile))
 
     def final(
         self,

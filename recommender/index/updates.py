@@ -64,7 +64,8 @@ def with_added(
     old = parts.graph
     neighbors = np.concatenate([np.asarray(old.neighbors), idx])
     similarity = np.concatenate([np.asarray(old.similarity, dtype=np.float32), sim])
-    hubs = np.concatenate([np.asarray(old.hubs), ranking.hubs(sim)])
+    hubs = np.concatenate([np.asarray(old.hubs),
+                           np.maximum(ranking.hubs(sim), np.float32(old.hub_floor))])
     # the same product, read by column, offers each new article to the old rows
     coo = product.tocoo()
     offered = (coo.col < first) & (coo.data > 0) & table.alive[coo.col]
@@ -76,5 +77,6 @@ def with_added(
     scores = np.concatenate([np.asarray(old.scores), np.zeros_like(sim)])
     neighbors[rows], scores[rows], similarity[rows] = ranking.order(
         neighbors[rows], similarity[rows], table.published[rows], table.published, hubs)
-    graph = NeighbourGraph(neighbors=neighbors, scores=scores, similarity=similarity, hubs=hubs)
+    graph = NeighbourGraph(neighbors=neighbors, scores=scores, similarity=similarity, hubs=hubs,
+                           hub_floor=old.hub_floor)
     return IndexParts(table, graph, space)

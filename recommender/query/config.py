@@ -37,7 +37,7 @@ class QueryConfig:
     Score and filler
         ``min_score``: an item is shown as related only when both its plain similarity
         (the weighted cosine) and its score (after the ranking's time and hub
-        adjustments, the number that orders the box) reach this. The default 0.02
+        adjustments, the number that orders the box) reach this. The default 0.01
         keeps out stories that share only a stray word, or only what every story
         shares (see benchmarks/README.md, "Editor boxes", for what each floor costs).
     Dates
@@ -71,7 +71,7 @@ class QueryConfig:
     ``explain``: attach an explanation to each item (shared tags and words, score parts).
     """
 
-    min_score: float = 0.02
+    min_score: float = 0.01
     only_older: bool = False
     max_age_days: float | None = None
     published_after: dt.date | None = None
