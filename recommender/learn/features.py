@@ -7,7 +7,7 @@ from the training links only, how often editors link to the candidate.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -67,7 +67,7 @@ def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray
 
 
 def links_in_counts(n_rows: int, positions: Mapping[str, int],
-                    links: Mapping[str, tuple[str, ...] | list[str]]) -> np.ndarray:
+                    links: Mapping[str, Sequence[str]]) -> np.ndarray:
     """How many of ``links`` point to each row (the training links only)."""
     counts = np.zeros(n_rows, dtype=np.float64)
     for targets in links.values():
