@@ -2,7 +2,7 @@
 
 For each corpus and each K (neighbours stored per article, the candidates a model
 re-ranks): recall@K of the links, then MAP@10 of the formula (the stored order) and of
-each model, mean ± standard deviation over query folds whose training never touches a
+each model (on corpora with one section per site, also one model per section), mean ± standard deviation over query folds whose training never touches a
 test query (``recommender.learn``):
 
     python benchmarks/learn.py ../shared/data/vdd_fr/articles.jsonl \\
@@ -29,15 +29,16 @@ def run(path: Path, ks: list[int], n_folds: int) -> list[dict[str, object]]:
     articles = read_articles(path)
     restrict = same_section(articles, "auto")
     rows = []
-    for k in ks:
+    for k, per_section in [(k, p) for k in ks for p in ((False, True) if restrict else (False,))]:
         started = time.perf_counter()
         index = RelatedIndex.build(articles, BuildConfig(same_section=restrict, n_neighbors=k))
         build_s = time.perf_counter() - started
-        cv = cross_validate(index, articles, n_folds=n_folds)
+        cv = cross_validate(index, articles, n_folds=n_folds, per_section=per_section)
         rows.append({"corpus": path.parent.name, "K": k, "same_section": restrict,
+                     "per_section": per_section,
                      "queries": cv.queries, "links": cv.links, "recall_at_K": cv.recall_at_k,
                      "build_s": build_s, "cv_s": cv.seconds, "map10": cv.summary()})
-        print(f"{path.parent.name} K={k}: recall@K {cv.recall_at_k:.3f}, "
+        print(f"{path.parent.name} K={k} per-section {per_section}: recall@K {cv.recall_at_k:.3f}, "
               + ", ".join(f"{n} {s['mean']:.4f}" for n, s in cv.summary().items()),
               file=sys.stderr)
     return rows
@@ -45,14 +46,15 @@ def run(path: Path, ks: list[int], n_folds: int) -> list[dict[str, object]]:
 
 def table(rows: list[dict[str, object]]) -> list[str]:
     names = list(rows[0]["map10"]) if rows else []  # type: ignore[call-overload]
-    lines = ["| corpus | K | recall@K | " + " | ".join(f"MAP@10 {n}" for n in names)
+    lines = ["| corpus | K | models | recall@K | " + " | ".join(f"MAP@10 {n}" for n in names)
              + " | best / formula | CV s |",
-             "|---|---|---|" + "---|" * (len(names) + 2)]
+             "|---|---|---|---|" + "---|" * (len(names) + 2)]
     for r in rows:
         m = r["map10"]
         assert isinstance(m, dict)
         best = max(v["mean"] for v in m.values())
-        lines.append(f"| {r['corpus']} | {r['K']} | {r['recall_at_K']:.3f} | "
+        models = "one per section" if r["per_section"] else "one"
+        lines.append(f"| {r['corpus']} | {r['K']} | {models} | {r['recall_at_K']:.3f} | "
                      + " | ".join(f"{m[n]['mean']:.4f} ± {m[n]['std']:.4f}" for n in names)
                      + f" | {best / m['formula']['mean']:.3f}x | {r['cv_s']:.1f} |")
     return lines

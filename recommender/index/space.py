@@ -66,6 +66,11 @@ class VectorSpace:
         return self._vectorizer.n_text_features_
 
     @property
+    def idf(self) -> np.ndarray:
+        """IDF of each text term (without reading a stored vocabulary)."""
+        return np.asarray(self._vectorizer.idf_)
+
+    @property
     def language(self) -> str | None:
         """The vectorizer's language setting (None or "auto": detected per article)."""
         return self._vectorizer.language

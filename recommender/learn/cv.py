@@ -88,8 +88,11 @@ def known_links(index: RelatedIndex, given: Sequence[Article] | Sequence[Link]
 
 def cross_validate(index: RelatedIndex, articles_or_links: Sequence[Article] | Sequence[Link],
                    *, n_folds: int = 5, seed: int = 0, k: int = 10,
-                   models: Sequence[str] = tuple(MODELS)) -> CrossValidation:
-    """MAP@k of the formula and of each model over link-component folds."""
+                   models: Sequence[str] = tuple(MODELS),
+                   per_section: bool = False) -> CrossValidation:
+    """MAP@k of the formula and of each model over query folds. ``per_section``: one
+    model per section (a site of a network), fitted on that section's pairs, where it
+    has enough positive pairs (else the model of all sections)."""
     started = time.perf_counter()
     parts = index._parts  # the learning reads every part of the index
     table = parts.table
@@ -126,12 +129,32 @@ def cross_validate(index: RelatedIndex, articles_or_links: Sequence[Article] | S
             model.fit(features[train], labels[train])
             score_of[name] = np.zeros(len(sources))
             score_of[name][held] = model.predict_proba(features[held])[:, 1]
+            if per_section:
+                _per_section(name, table.folded_sections[sources], features, labels, train,
+                             held, score_of[name])
         for name, scores in score_of.items():
             result.map_per_fold[name].append(_fold_map(
                 fold, links, ids, table.positions, sources[held], candidates[held],
                 scores[held], features[held, 0], k))
     result.seconds = time.perf_counter() - started
     return result
+
+
+#: positive training pairs a section needs for a model of its own
+MIN_SECTION_POSITIVES = 200
+
+
+def _per_section(name: str, sections: np.ndarray, features: np.ndarray, labels: np.ndarray,
+                 train: np.ndarray, held: np.ndarray, scores: np.ndarray) -> None:
+    """Scores of held-out pairs from their section's own model, where it has one."""
+    for section in np.unique(sections[held]):
+        mine = sections == section
+        fit = train & mine
+        if labels[fit].sum() < MIN_SECTION_POSITIVES:
+            continue
+        model = MODELS[name]()
+        model.fit(features[fit], labels[fit])
+        scores[held & mine] = model.predict_proba(features[held & mine])[:, 1]
 
 
 def _stored_positions(parts: Any, sources: np.ndarray, candidates: np.ndarray) -> np.ndarray:

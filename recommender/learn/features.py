@@ -19,6 +19,8 @@ FEATURES: tuple[str, ...] = (
     "similarity", "text", "title", "tags", "rank", "reverse_rank", "hub_candidate",
     "hub_source", "log_days_apart", "dated", "candidate_newer", "same_section",
     "shared_tags", "candidate_links_in", "log_terms_candidate", "log_terms_source",
+    "shared_terms", "shared_idf", "max_shared_idf", "candidate_title_in_source",
+    "source_title_in_candidate", "stored_in_degree",
 )
 #: pairs whose rows are multiplied at a time (bounds the memory of the products)
 _CHUNK = 20_000
@@ -63,6 +65,11 @@ def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray
     lengths = np.diff(parts.space.X.indptr).astype(np.float64)
     out[:, column["log_terms_candidate"]] = np.log1p(lengths[candidates])
     out[:, column["log_terms_source"]] = np.log1p(lengths[sources])
+    first = column["shared_terms"]
+    out[:, first:first + 5] = _term_overlap(parts, sources, candidates)
+    neighbors = np.asarray(parts.graph.neighbors).ravel()
+    in_degree = np.bincount(neighbors[neighbors >= 0], minlength=table.n_rows)
+    out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
     return out
 
 
@@ -92,6 +99,33 @@ def _block_similarities(parts: IndexParts, sources: np.ndarray,
         out[start:start + len(s)] = np.bincount(
             row_of * 3 + block, weights=products.data.astype(np.float64),
             minlength=3 * len(s)).reshape(-1, 3)
+    return out
+
+
+def _term_overlap(parts: IndexParts, sources: np.ndarray,
+                  candidates: np.ndarray) -> np.ndarray:
+    """Per pair: shared text terms (log count), the sum and the largest IDF of them, and
+    the share of each title's terms found in the other's text."""
+    X = parts.space.X
+    v = parts.space.n_text_features
+    idf = np.append(parts.space.idf, 0.0)
+    text = sp.csr_matrix(X[:, :v] != 0, dtype=np.float32)
+    title = sp.csr_matrix(X[:, v:2 * v] != 0, dtype=np.float32)
+    title_size = np.maximum(np.diff(title.indptr), 1).astype(np.float64)
+    out = np.zeros((len(sources), 5), dtype=np.float64)
+    for start in range(0, len(sources), _CHUNK):
+        s, c = sources[start:start + _CHUNK], candidates[start:start + _CHUNK]
+        shared = sp.csr_matrix(text[s].multiply(text[c]))
+        row_of = np.repeat(np.arange(len(s)), np.diff(shared.indptr))
+        weights = idf[shared.indices]
+        block = out[start:start + len(s)]
+        block[:, 0] = np.log1p(np.diff(shared.indptr))
+        block[:, 1] = np.bincount(row_of, weights=weights, minlength=len(s))
+        top = np.zeros(len(s))
+        np.maximum.at(top, row_of, weights)
+        block[:, 2] = top
+        block[:, 3] = np.asarray(title[c].multiply(text[s]).sum(axis=1)).ravel() / title_size[c]
+        block[:, 4] = np.asarray(title[s].multiply(text[c]).sum(axis=1)).ravel() / title_size[s]
     return out
 
 
