@@ -1,0 +1,110 @@
+"""Learned rankers as plain arrays: stored in an index without pickle, scored with numpy.
+
+An index must never run code when it is loaded, so a model chosen by cross-validation is
+not pickled: its parameters become arrays (:meth:`LearnedRanker.to_arrays`), and
+:meth:`LearnedRanker.scores` computes the same probabilities as the scikit-learn
+estimator it came from (``tests/test_learn_export.py`` checks it). Two kinds:
+
+- ``linear``: ``StandardScaler`` + ``LogisticRegression``: ``sigmoid(((x - mean) / scale)
+  . coef + intercept)``;
+- ``trees``: a binary ``HistGradientBoostingClassifier`` on numeric features: the sum of
+  each tree's leaf value plus the baseline, through a sigmoid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+KINDS = ("linear", "trees")
+
+
+@dataclass(frozen=True, eq=False)
+class LearnedRanker:
+    """A fitted model as arrays. ``trees``: one row per node of every tree, trees one
+    after the other, ``roots`` the first node of each; children are absolute rows."""
+
+    kind: str
+    arrays: dict[str, np.ndarray]
+
+    @classmethod
+    def from_estimator(cls, estimator: Any) -> LearnedRanker:
+        """From a fitted scikit-learn pipeline (scaler + logistic regression) or a binary
+        ``HistGradientBoostingClassifier``."""
+        steps = getattr(estimator, "named_steps", None)
+        if steps is not None and "logisticregression" in steps:
+            scaler, model = steps["standardscaler"], steps["logisticregression"]
+            return cls("linear", {
+                "mean": np.asarray(scaler.mean_, dtype=np.float64),
+                "scale": np.asarray(scaler.scale_, dtype=np.float64),
+                "coef": np.asarray(model.coef_[0], dtype=np.float64),
+                "intercept": np.asarray(model.intercept_, dtype=np.float64)})
+        if type(estimator).__name__ == "HistGradientBoostingClassifier":
+            return cls("trees", _tree_arrays(estimator))
+        raise TypeError(f"cannot export a {type(estimator).__name__}: expected a "
+                        "StandardScaler + LogisticRegression pipeline or a binary "
+                        "HistGradientBoostingClassifier")
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """Probability that each row of ``features`` is a related pair."""
+        x = np.asarray(features, dtype=np.float64)
+        a = self.arrays
+        if self.kind == "linear":
+            raw = ((x - a["mean"]) / a["scale"]) @ a["coef"] + a["intercept"][0]
+        else:
+            raw = _tree_raw(a, x)
+        return 1.0 / (1.0 + np.exp(-raw))
+
+    def to_arrays(self, prefix: str = "learned_") -> dict[str, np.ndarray]:
+        return {f"{prefix}{name}": value for name, value in self.arrays.items()}
+
+    @classmethod
+    def from_arrays(cls, kind: str, arrays: dict[str, np.ndarray],
+                    prefix: str = "learned_") -> LearnedRanker:
+        if kind not in KINDS:
+            raise ValueError(f"unknown learned ranker {kind!r}; known: {', '.join(KINDS)}")
+        return cls(kind, {name[len(prefix):]: np.asarray(value)
+                          for name, value in arrays.items() if name.startswith(prefix)})
+
+
+def _tree_arrays(model: Any) -> dict[str, np.ndarray]:
+    if model.n_trees_per_iteration_ != 1:
+        raise TypeError("only a binary HistGradientBoostingClassifier can be exported")
+    nodes = [predictors[0].nodes for predictors in model._predictors]
+    if any(n["is_categorical"].any() for n in nodes):
+        raise TypeError("categorical splits cannot be exported")
+    offsets = np.cumsum([0] + [len(n) for n in nodes[:-1]]).astype(np.int64)
+    every = np.concatenate(nodes) if nodes else np.zeros(0, dtype=np.float64)
+
+    def absolute(field: str) -> np.ndarray:
+        return np.concatenate([n[field].astype(np.int64) + o
+                               for n, o in zip(nodes, offsets, strict=True)])
+
+    return {
+        "roots": offsets,
+        "feature": every["feature_idx"].astype(np.int64),
+        "threshold": every["num_threshold"].astype(np.float64),
+        "missing_left": every["missing_go_to_left"].astype(bool),
+        "left": absolute("left"), "right": absolute("right"),
+        "leaf": every["is_leaf"].astype(bool),
+        "value": every["value"].astype(np.float64),
+        "baseline": np.asarray(model._baseline_prediction, dtype=np.float64).ravel(),
+    }
+
+
+def _tree_raw(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Sum of leaf values over every tree, all trees walked at once level by level."""
+    n = len(x)
+    node = np.broadcast_to(a["roots"], (n, len(a["roots"]))).copy()
+    rows = np.arange(n)[:, None]
+    while True:
+        inner = ~a["leaf"][node]
+        if not inner.any():
+            break
+        value = x[rows, a["feature"][node]]
+        go_left = np.where(np.isnan(value), a["missing_left"][node],
+                           value <= a["threshold"][node])
+        node = np.where(inner, np.where(go_left, a["left"][node], a["right"][node]), node)
+    return a["value"][node].sum(axis=1) + a["baseline"][0]
