@@ -76,7 +76,7 @@ def _tree_arrays(model: Any) -> dict[str, np.ndarray]:
     if any(n["is_categorical"].any() for n in nodes):
         raise TypeError("categorical splits cannot be exported")
     offsets = np.cumsum([0] + [len(n) for n in nodes[:-1]]).astype(np.int64)
-    every = np.concatenate(nodes) if nodes else np.zeros(0, dtype=np.float64)
+    every: Any = np.concatenate(nodes)  # a structured array: fields by name
 
     def absolute(field: str) -> np.ndarray:
         return np.concatenate([n[field].astype(np.int64) + o
