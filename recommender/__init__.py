@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from recommender.corpus.reader import read_articles
     from recommender.evaluation.harness import evaluate
     from recommender.index.related_index import RelatedIndex
+    from recommender.learn.tune import tune
     from recommender.query.config import QueryConfig
     from recommender.vectorize.vectorizer import ArticleVectorizer
 
@@ -50,6 +51,7 @@ __all__ = [
     "UnknownLanguageError",
     "evaluate",
     "read_articles",
+    "tune",
 ]
 
 # public name -> the module that defines it, imported on first access
@@ -60,6 +62,7 @@ _LAZY = {
     "RelatedIndex": "recommender.index.related_index",
     "evaluate": "recommender.evaluation.harness",
     "read_articles": "recommender.corpus.reader",
+    "tune": "recommender.learn.tune",
 }
 
 

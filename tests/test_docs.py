@@ -19,7 +19,8 @@ COMMANDS = main.list_commands(CONTEXT)
 
 
 def test_expected_commands_exist():
-    assert {"build", "related", "similar", "info", "evaluate", "demo", "update"} <= set(COMMANDS)
+    assert {"build", "related", "similar", "info", "evaluate", "demo", "update",
+            "tune"} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -53,7 +53,7 @@ def test_using_the_index_does_import_them() -> None:
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["related", "--help"],
                                   ["similar", "--help"], ["build", "--help"],
                                   ["info", "--help"], ["evaluate", "--help"], ["demo", "--help"],
-                                  ["update", "--help"]],
+                                  ["update", "--help"], ["tune", "--help"]],
                          ids=" ".join)
 def test_cli_version_and_help_import_no_heavy_module(args: list[str]) -> None:
     done, modules = imported_by("-m", "recommender", *args)

@@ -37,6 +37,7 @@ _COMMANDS = {
     "info": "recommender.cli.info:info",
     "related": "recommender.cli.query:related_command",
     "similar": "recommender.cli.query:similar_command",
+    "tune": "recommender.cli.tune:tune_command",
     "update": "recommender.cli.update:update_command",
 }
 # the library's remedies speak Python; on the command line the same fix is an option

@@ -42,6 +42,12 @@ def info(index: Path, verify: bool, fmt: out.OutputFormat) -> None:
                                                  if report["problem"] else "")),
             ("size on disk", out.human_bytes(report["bytes_on_disk"])),
         ]
+        learned = report.get("learned")
+        pairs.append(("ranking", "formula (not tuned)" if not learned else
+                      f"learned: {learned['model']}, cross-validated MAP@10 "
+                      f"{learned['cv_map10'][learned['model']]['mean']:.4f} against the "
+                      f"formula's {learned['cv_map10']['formula']['mean']:.4f}, "
+                      f"{learned['links']:,} links, tuned {learned['tuned']}"))
         pairs += [(f"counts.{k}", v) for k, v in report["counts"].items()]
         pairs += [(f"config.{k}", v) for k, v in report["config"].items()]
         pairs += [(f"query.{k}", v) for k, v in report["query"].items()]

@@ -19,6 +19,7 @@ from recommender.index.articles import ArticleTable
 from recommender.index.explain import explanations
 from recommender.index.parts import IndexParts
 from recommender.index.ranking import Ranking
+from recommender.learn.tuned import Draft
 from recommender.query.config import QueryConfig
 from recommender.query.filters import Source, Test, acceptance, section_matches
 from recommender.records import Related, related_records
@@ -123,7 +124,23 @@ def _searched(parts: IndexParts, config: BuildConfig, ranking: Ranking, source: 
     cand, scores, sims = ranking.order(found, sims, np.array([source.date]), table.published,
                                        parts.graph.hubs)
     n = int(np.count_nonzero(cand[0] >= 0))  # empty slots come last
-    return Pool(cand[0, :n].astype(np.int64), scores[0, :n], sims[0, :n])
+    pool = Pool(cand[0, :n].astype(np.int64), scores[0, :n], sims[0, :n])
+    if parts.learned is None:
+        return pool
+    return Pool(*parts.learned.rerank_pool(parts, source.row, pool.positions, pool.sims,
+                                           _draft(parts, ranking, source, x, pool.sims)))
+
+
+def _draft(parts: IndexParts, ranking: Ranking, source: Source, x: sp.csr_matrix,
+           sims: np.ndarray) -> Draft | None:
+    """What a learned ranking needs of a draft (None for an indexed article)."""
+    if source.row >= 0:
+        return None
+    best = np.sort(np.asarray(sims, dtype=np.float64))[::-1][None, :]
+    hub = float(ranking.hubs(best)[0]) if best.size else 0.0
+    return Draft(x=x, date=source.date, section=source.section,
+                 tag_codes=parts.table.tags.codes_of(source.tags),
+                 hub=max(hub, parts.graph.hub_floor))
 
 
 def _choose(parts: IndexParts, query: QueryConfig, source: Source, pool: Pool,

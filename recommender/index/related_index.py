@@ -263,7 +263,8 @@ class RelatedIndex:
         ids = list(article_ids)
         if ids:
             parts = self._parts
-            self._parts = IndexParts(parts.table.without(ids), parts.graph, parts.space)
+            self._parts = IndexParts(parts.table.without(ids), parts.graph, parts.space,
+                                     parts.learned)
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str], *, model_card: str | None = None) -> Path:
@@ -295,4 +296,5 @@ class RelatedIndex:
             "sections": list(table.section_names),
             "languages": list(table.language_names), "config": self.config.to_dict(),
             "query": self._query.to_dict(),
+            "learned": self._parts.learned.info if self._parts.learned is not None else None,
         }

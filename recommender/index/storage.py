@@ -39,6 +39,9 @@ def save(config: BuildConfig, parts: IndexParts, path: str | os.PathLike[str], *
     arrays = {**parts.graph.to_arrays(), **parts.space.to_arrays(), **parts.table.to_arrays()}
     info = {"config": config.to_dict(), "query": (query or QueryConfig()).to_dict(),
             "counts": counts(parts)}
+    if parts.learned is not None:  # the learned ranking: arrays and what tuning measured
+        arrays.update(parts.learned.to_arrays())
+        info["learned"] = parts.learned.info
     texts = {"MODEL_CARD.md": model_card} if model_card is not None else None
     return directory.write_index(path, arrays, parts.space.objects(), info, texts)
 
@@ -57,7 +60,13 @@ def load(path: str | os.PathLike[str], *, mmap: bool = True,
         query = QueryConfig.from_dict(manifest["query"], source=f"{path}/manifest.json query")
         space = VectorSpace.from_stored(a, stored.objects, int(manifest["counts"]["features"]),
                                         SearchSettings.from_config(config))
-        parts = IndexParts(ArticleTable.from_arrays(a), NeighbourGraph.from_arrays(a), space)
+        learned = None
+        if manifest.get("learned"):
+            from recommender.learn.tuned import TunedRanking
+
+            learned = TunedRanking.from_arrays(manifest["learned"], a)
+        parts = IndexParts(ArticleTable.from_arrays(a), NeighbourGraph.from_arrays(a), space,
+                           learned)
     except (KeyError, ValueError, TypeError) as exc:
         raise IndexFormatError(f"{path}: index files are inconsistent ({exc!r}); "
                                "rebuild the index") from None

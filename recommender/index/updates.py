@@ -79,4 +79,10 @@ def with_added(
         neighbors[rows], similarity[rows], table.published[rows], table.published, hubs)
     graph = NeighbourGraph(neighbors=neighbors, scores=scores, similarity=similarity, hubs=hubs,
                            hub_floor=old.hub_floor)
-    return IndexParts(table, graph, space)
+    if parts.learned is None:
+        return IndexParts(table, graph, space)
+    learned = parts.learned.extended(table.n_rows)
+    grown = IndexParts(table, graph, space, learned)
+    neighbors[rows], scores[rows], similarity[rows] = learned.rerank_rows(
+        grown, rows, neighbors[rows], similarity[rows])
+    return grown

@@ -36,9 +36,11 @@ def candidate_pairs(parts: IndexParts, rows: np.ndarray) -> tuple[np.ndarray, np
 
 
 def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray,
-                  links_in: np.ndarray | None = None) -> np.ndarray:
+                  links_in: np.ndarray | None = None,
+                  in_degree: np.ndarray | None = None) -> np.ndarray:
     """A (pairs, len(FEATURES)) float64 matrix. ``links_in[p]``: editor links pointing
-    to row p in the training links (zeros when None)."""
+    to row p in the training links (zeros when None); ``in_degree[p]``: stored rows that
+    hold row p (:func:`stored_in_degree` when None)."""
     out = np.zeros((len(sources), len(FEATURES)), dtype=np.float64)
     column = {name: i for i, name in enumerate(FEATURES)}
     blocks = _block_similarities(parts, sources, candidates)
@@ -67,10 +69,17 @@ def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray
     out[:, column["log_terms_source"]] = np.log1p(lengths[sources])
     first = column["shared_terms"]
     out[:, first:first + 5] = _term_overlap(parts, sources, candidates)
-    neighbors = np.asarray(parts.graph.neighbors).ravel()
-    in_degree = np.bincount(neighbors[neighbors >= 0], minlength=table.n_rows)
+    if in_degree is None:
+        in_degree = stored_in_degree(parts)
     out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
     return out
+
+
+def stored_in_degree(parts: IndexParts) -> np.ndarray:
+    """How many stored rows hold each row as a candidate."""
+    neighbors = np.asarray(parts.graph.neighbors).ravel()
+    return np.bincount(neighbors[neighbors >= 0],
+                       minlength=parts.table.n_rows).astype(np.float64)
 
 
 def links_in_counts(n_rows: int, positions: Mapping[str, int],

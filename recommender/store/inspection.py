@@ -44,6 +44,7 @@ def describe_index(path: str | os.PathLike[str], *, verify: bool = True) -> dict
         "counts": manifest.get("counts", {}),
         "config": manifest.get("config", {}),
         "query": manifest.get("query", {}),
+        "learned": manifest.get("learned"),
         "files": files,
         "bytes_on_disk": listed + (root / MANIFEST).stat().st_size,
         "integrity": integrity,

@@ -1,0 +1,91 @@
+"""``tune``: learn an index's ranking from the site's editor links, when it helps.
+
+Cross-validation (:func:`~recommender.learn.cv.cross_validate`) compares the formula with
+each model; the best model, when it beats the formula, is fitted on every linked
+article's candidates and re-orders every stored row. With too few links, or when no
+model beats the formula, the index keeps the formula and the report says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from recommender.evaluation.links import Link
+from recommender.index.graph import NeighbourGraph
+from recommender.index.parts import IndexParts
+from recommender.index.related_index import RelatedIndex
+from recommender.learn.cv import MODELS, CrossValidation, cross_validate, known_links
+from recommender.learn.export import LearnedRanker
+from recommender.learn.features import (
+    FEATURES,
+    candidate_pairs,
+    links_in_counts,
+    pair_features,
+    stored_in_degree,
+)
+from recommender.learn.tuned import TunedRanking, tuning_info
+from recommender.records import Article
+
+#: articles with links below which no model is trusted
+MIN_QUERIES = 50
+
+
+@dataclass
+class TuneReport:
+    """What tuning measured and chose. ``chosen`` is ``"formula"`` when it kept it, with
+    ``reason`` saying why."""
+
+    chosen: str
+    reason: str
+    cv: CrossValidation | None
+    queries: int
+    links: int
+
+
+def tune(index: RelatedIndex, articles_or_links: Sequence[Article] | Sequence[Link], *,
+         n_folds: int = 5, seed: int = 0, min_queries: int = MIN_QUERIES,
+         models: Sequence[str] = tuple(MODELS)) -> tuple[RelatedIndex, TuneReport]:
+    """The index with a learned ranking (a new object; ``index`` is unchanged), and the
+    report. The links are the articles' ``related`` fields, or :class:`Link` records."""
+    links = known_links(index, articles_or_links)
+    n_links = sum(len(t) for t in links.values())
+    if len(links) < min_queries:
+        return index, TuneReport("formula", f"{len(links)} articles with links in the index; "
+                                 f"at least {min_queries} are needed to trust a model",
+                                 None, len(links), n_links)
+    cv = cross_validate(index, articles_or_links, n_folds=n_folds, seed=seed, models=models)
+    best = cv.best
+    if best == "formula":
+        return index, TuneReport("formula", "no model beat the formula in cross-validation",
+                                 cv, len(links), n_links)
+    parts = index._parts  # tuning rebuilds the graph part
+    table = parts.table
+    rows = np.array([table.positions[q] for q in links], dtype=np.int64)
+    sources, candidates = candidate_pairs(parts, rows)
+    linked = {(table.positions[s], table.positions[t]) for s, ts in links.items() for t in ts}
+    labels = np.fromiter(((s, c) in linked for s, c in zip(sources.tolist(),
+                                                             candidates.tolist(), strict=True)),
+                         dtype=bool, count=len(sources))
+    links_in = links_in_counts(table.n_rows, table.positions, links)
+    in_degree = stored_in_degree(parts)
+    features = pair_features(parts, sources, candidates, links_in, in_degree)
+    column = FEATURES.index("candidate_links_in")
+    features[:, column] = np.log1p(links_in[candidates] - labels)  # as in cross-validation
+    model = MODELS[best]().fit(features, labels)
+    learned = TunedRanking(LearnedRanker.from_estimator(model), links_in, in_degree,
+                           tuning_info(best, cv, len(links), n_links, parts.graph.n_neighbors))
+    graph = parts.graph
+    neighbors, scores, similarity = learned.rerank_rows(
+        parts, np.arange(table.n_rows), np.asarray(graph.neighbors),
+        np.asarray(graph.similarity, dtype=np.float32))
+    tuned_graph = NeighbourGraph(neighbors=neighbors, scores=scores, similarity=similarity,
+                                 hubs=graph.hubs, hub_floor=graph.hub_floor)
+    tuned = RelatedIndex(index.config, IndexParts(table, tuned_graph, parts.space, learned),
+                         index.query)
+    summary = cv.summary()
+    return tuned, TuneReport(best, f"cross-validated MAP@10 {summary[best]['mean']:.4f} "
+                             f"against the formula's {summary['formula']['mean']:.4f}",
+                             cv, len(links), n_links)

@@ -1,0 +1,192 @@
+"""A ranking learned from editor links, as an index holds and applies it.
+
+``tune`` chooses, by cross-validation, between the formula and the learned models; the
+chosen model re-orders every stored row once (so ``related()`` reads rows as fast as
+before), and each searched answer (``similar()``, exact ``related()``) and each row an
+update touches is re-ordered by the same model. The model is stored as arrays
+(:class:`~recommender.learn.export.LearnedRanker`): loading runs no code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.learn.export import LearnedRanker
+from recommender.learn.features import FEATURES, pair_features
+
+if TYPE_CHECKING:
+    from recommender.index.parts import IndexParts
+
+#: rows re-ranked at a time when a whole graph is re-ordered (bounds the feature matrix)
+_ROWS = 4096
+
+
+@dataclass(frozen=True, eq=False)
+class TunedRanking:
+    """The learned model, the editor-link counts it reads, and what tuning measured."""
+
+    ranker: LearnedRanker
+    #: per row: how many of the tuning links point to it (rows added later: 0)
+    links_in: np.ndarray
+    #: per row: how many stored rows held it at tuning time
+    in_degree: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {**self.ranker.to_arrays(), "learned_links_in": self.links_in,
+                "learned_in_degree": self.in_degree}
+
+    @classmethod
+    def from_arrays(cls, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> TunedRanking:
+        own = ("learned_links_in", "learned_in_degree")
+        model = {k: v for k, v in arrays.items() if k.startswith("learned_") and k not in own}
+        return cls(LearnedRanker.from_arrays(info["model"], model),
+                   np.asarray(arrays["learned_links_in"]),
+                   np.asarray(arrays["learned_in_degree"]), info)
+
+    def extended(self, n_rows: int) -> TunedRanking:
+        """The same ranking for an index grown to ``n_rows`` rows (new rows: no links)."""
+        grown = np.zeros((2, n_rows), dtype=np.float64)
+        grown[0, : len(self.links_in)] = self.links_in
+        grown[1, : len(self.in_degree)] = self.in_degree
+        return TunedRanking(self.ranker, grown[0], grown[1], self.info)
+
+    # -- applying ---------------------------------------------------------------------------
+    def rerank_rows(self, parts: IndexParts, rows: np.ndarray, neighbors: np.ndarray,
+                    similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``rows``' stored candidates (``neighbors``/``similarity``, (len(rows), K)) in
+        model order: (neighbors, scores, similarity), empty slots last with score 0."""
+        out_n, out_s, out_sim = neighbors.copy(), np.zeros(neighbors.shape, np.float32), \
+            similarity.astype(np.float32, copy=True)
+        for start in range(0, len(rows), _ROWS):
+            part = slice(start, start + _ROWS)
+            cand = neighbors[part]
+            valid = cand >= 0
+            sources = np.repeat(rows[part], cand.shape[1])[valid.ravel()]
+            scores = np.full(cand.shape, -np.inf)
+            scores[valid] = self.ranker.scores(
+                pair_features(parts, sources.astype(np.int64),
+                              cand[valid].astype(np.int64), self.links_in, self.in_degree))
+            order = np.lexsort((np.where(valid, cand, np.iinfo(np.int64).max),
+                                -similarity[part], -scores), axis=1)
+            out_n[part] = np.take_along_axis(cand, order, axis=1)
+            out_sim[part] = np.take_along_axis(similarity[part], order, axis=1)
+            out_s[part] = np.where(out_n[part] >= 0,
+                                   np.take_along_axis(scores, order, axis=1), 0.0)
+        return out_n, out_s, out_sim
+
+    def rerank_pool(self, parts: IndexParts, source_row: int, candidates: np.ndarray,
+                    sims: np.ndarray, draft: Draft | None) -> tuple[np.ndarray, np.ndarray,
+                                                                    np.ndarray]:
+        """One searched pool (best similarity first) in model order."""
+        if not len(candidates):
+            return candidates, sims.astype(np.float32), sims.astype(np.float32)
+        if source_row >= 0:
+            features = pair_features(parts, np.full(len(candidates), source_row, np.int64),
+                                     candidates, self.links_in, self.in_degree)
+        else:
+            assert draft is not None  # noqa: S101 - a draft search always passes one
+            features = draft_features(parts, draft, candidates, sims, self.links_in,
+                                      self.in_degree)
+        scores = self.ranker.scores(features)
+        order = np.lexsort((candidates, -sims, -scores))
+        return candidates[order], scores[order].astype(np.float32), \
+            sims[order].astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the features need of a draft that has no row: its vector, date, section code,
+    folded tag codes and hub score (the mean of its best pool similarities)."""
+
+    x: sp.csr_matrix
+    date: np.datetime64
+    section: int
+    tag_codes: np.ndarray
+    hub: float
+
+
+def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
+                   sims: np.ndarray, links_in: np.ndarray, in_degree: np.ndarray) -> np.ndarray:
+    """:func:`pair_features` for a draft against indexed ``candidates``: the same
+    columns, from its vector instead of a row (it is in no stored row: reverse rank 1)."""
+    column = {name: i for i, name in enumerate(FEATURES)}
+    space, table, graph = parts.space, parts.table, parts.graph
+    X, v = space.X, space.n_text_features
+    out = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
+    dense = np.zeros(X.shape[1], dtype=np.float64)
+    x = draft.x if draft.x.has_sorted_indices else draft.x.sorted_indices()
+    dense[x.indices] = x.data
+    rows = X[candidates]
+    products = rows.data.astype(np.float64) * dense[rows.indices]
+    row_of = np.repeat(np.arange(len(candidates)), np.diff(rows.indptr))
+    block = np.searchsorted(np.array([v, 2 * v]), rows.indices, side="right")
+    blocks = np.bincount(row_of * 3 + block, weights=products,
+                         minlength=3 * len(candidates)).reshape(-1, 3)
+    out[:, column["text"]:column["tags"] + 1] = blocks
+    out[:, column["similarity"]] = blocks.sum(axis=1)
+    k = graph.n_neighbors
+    by_similarity = np.argsort(np.argsort(-sims, kind="stable"), kind="stable")
+    out[:, column["rank"]] = np.minimum(by_similarity / k, 1.0)
+    out[:, column["reverse_rank"]] = 1.0
+    hubs = np.asarray(graph.hubs, dtype=np.float64)
+    out[:, column["hub_candidate"]] = hubs[candidates]
+    out[:, column["hub_source"]] = draft.hub
+    b = table.published[candidates]
+    dated = ~np.isnat(b) & ~np.isnat(draft.date)
+    gap = np.where(dated, (b - draft.date).astype("timedelta64[D]").astype(np.float64), 0.0)
+    out[:, column["log_days_apart"]] = np.log1p(np.abs(gap))
+    out[:, column["dated"]] = dated
+    out[:, column["candidate_newer"]] = gap > 0
+    canonical = table.canonical_sections
+    mine = canonical[draft.section] if draft.section >= 0 else -1
+    out[:, column["same_section"]] = (table.folded_sections[candidates] == mine) & (mine >= 0)
+    tags = table.tags
+    starts, ends = tags.indptr[candidates], tags.indptr[candidates + 1]
+    sizes = (ends - starts).astype(np.int64)
+    if sizes.sum() and len(draft.tag_codes):
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+        codes = tags.codes[offsets + np.arange(int(sizes.sum()))]
+        owner = np.repeat(np.arange(len(candidates)), sizes)
+        hits = np.isin(codes, draft.tag_codes[draft.tag_codes >= 0])
+        out[:, column["shared_tags"]] = np.bincount(owner, weights=hits,
+                                                    minlength=len(candidates))
+    out[:, column["candidate_links_in"]] = np.log1p(links_in[candidates])
+    lengths = np.diff(X.indptr).astype(np.float64)
+    out[:, column["log_terms_candidate"]] = np.log1p(lengths[candidates])
+    out[:, column["log_terms_source"]] = np.log1p(x.nnz)
+    text_of_x = x.indices[x.indices < v]
+    title_of_x = x.indices[(x.indices >= v) & (x.indices < 2 * v)] - v
+    cols = rows.indices
+    in_text, in_title = cols < v, (cols >= v) & (cols < 2 * v)
+    shared = in_text & np.isin(cols, text_of_x)
+    weights = np.where(shared, np.append(space.idf, 0.0)[np.where(in_text, cols, v)], 0.0)
+    n = len(candidates)
+    first = column["shared_terms"]
+    out[:, first] = np.log1p(np.bincount(row_of, weights=shared, minlength=n))
+    out[:, first + 1] = np.bincount(row_of, weights=weights, minlength=n)
+    top = np.zeros(n)
+    np.maximum.at(top, row_of, weights)
+    out[:, first + 2] = top
+    titles = np.bincount(row_of, weights=in_title, minlength=n)
+    title_in_x = in_title & np.isin(cols - v, text_of_x)
+    out[:, first + 3] = np.bincount(row_of, weights=title_in_x, minlength=n) / \
+        np.maximum(titles, 1)
+    x_title_in = in_text & np.isin(cols, title_of_x)
+    out[:, first + 4] = np.bincount(row_of, weights=x_title_in, minlength=n) / \
+        max(len(title_of_x), 1)
+    out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
+    return out
+
+
+def tuning_info(model: str, cv: Any, queries: int, links: int, k: int) -> dict[str, Any]:
+    """What the manifest and the model card say of a tuned ranking."""
+    return {"model": model, "features": list(FEATURES), "cv_map10": cv.summary(),
+            "recall_at_k": cv.recall_at_k, "n_neighbors": k, "queries": queries,
+            "links": links, "folds": len(cv.folds),
+            "tuned": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}

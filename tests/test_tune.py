@@ -1,0 +1,120 @@
+"""tune: a learned ranking chosen by cross-validation, stored as arrays, served by
+related(), similar() and updates alike."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from helpers import make_corpus
+
+from recommender import BuildConfig, QueryConfig, RelatedIndex
+from recommender.cli import main
+from recommender.corpus.reader import write_articles
+from recommender.learn.tune import tune
+
+PLAIN = QueryConfig.plain()
+
+
+@pytest.fixture(scope="module")
+def dated_rule():
+    """Editors link the stories published 1-20 days after the source: a rule of dates
+    the formula cannot see (the similarity of these stories ignores dates)."""
+    base = make_corpus(per_cluster=30, seed=3)
+    start = dt.date(2024, 1, 1)
+    arts = [dataclasses.replace(a, related=(), published=start + dt.timedelta(days=3 * i))
+            for i, a in enumerate(base)]
+    config = BuildConfig(n_neighbors=40, time_weight=0.0)
+    first = RelatedIndex.build(arts, config)
+    by_id = {a.id: a for a in arts}
+    linked = []
+    for a in arts:
+        later = [r.id for r in first.related(a.id, k=40, query=PLAIN)
+                 if 1 <= (by_id[r.id].published - a.published).days <= 20]
+        linked.append(dataclasses.replace(a, related=tuple(later)))
+    return RelatedIndex.build(linked, config), linked
+
+
+def hits(index, arts, k=5, extra=()):
+    by_id = {a.id: a for a in [*arts, *extra]}
+    good = total = 0
+    for a in arts:
+        for r in index.related(a.id, k=k, query=PLAIN):
+            total += 1
+            good += 1 <= (by_id[r.id].published - a.published).days <= 20
+    return good / total
+
+
+def test_the_learned_rule_orders_the_served_lists(dated_rule, tmp_path):
+    index, arts = dated_rule
+    tuned, report = tune(index, arts, n_folds=4)
+    assert report.chosen in {"trees", "linear"}
+    summary = report.cv.summary()
+    assert summary[report.chosen]["mean"] > summary["formula"]["mean"] + 0.3
+    assert hits(index, arts) < 0.6 and hits(tuned, arts) > 0.9  # the formula's lists, then
+    assert index._parts.learned is None  # the given index is left as it was
+    tuned.save(tmp_path / "tuned")
+    loaded = RelatedIndex.load(tmp_path / "tuned")
+    assert loaded.info()["learned"]["model"] == report.chosen
+    assert [r.id for r in loaded.related(arts[3].id, k=5)] == \
+        [r.id for r in tuned.related(arts[3].id, k=5)]
+    # the model is arrays, read without unpickling: only the vectorizer is a joblib file
+    joblib_files = sorted(p.name for p in (tmp_path / "tuned").glob("*.joblib"))
+    assert joblib_files == ["vectorizer.joblib"]
+    stored = np.load(tmp_path / "tuned" / "learned_value.npy", allow_pickle=False)
+    assert stored.dtype == np.float64 and stored.size > 0
+
+
+def test_similar_and_updates_use_the_learned_ranking(dated_rule):
+    index, arts = dated_rule
+    tuned, _ = tune(index, arts, n_folds=4)
+    for a in arts[:10]:  # an indexed article searched as a draft: the same list
+        assert [r.id for r in tuned.similar(a, k=5, query=PLAIN)] == \
+            [r.id for r in tuned.related(a.id, k=5, query=PLAIN)]
+    by_id = {a.id: a for a in arts}
+    draft = dataclasses.replace(arts[40], id="draft-40")
+    later = [r.id for r in tuned.similar(draft, k=3, query=PLAIN)]
+    assert sum(1 <= (by_id[i].published - draft.published).days <= 20 for i in later) >= 2
+    copy = dataclasses.replace(arts[7], id="copy-7", related=())
+    tuned.add([copy])
+    assert tuned._parts.learned is not None
+    assert len(tuned._parts.learned.links_in) == tuned.table.n_rows
+    assert hits(tuned, arts[:60], extra=[copy, *arts[60:]]) > 0.85
+
+
+def test_too_few_links_keep_the_formula(tmp_path):
+    arts = make_corpus(per_cluster=3)
+    index = RelatedIndex.build(arts)
+    same, report = tune(index, arts)
+    assert same is index and report.chosen == "formula" and "at least" in report.reason
+    write_articles(arts, tmp_path / "c.jsonl")
+    index.save(tmp_path / "idx")
+    before = (tmp_path / "idx" / "manifest.json").read_bytes()
+    result = CliRunner().invoke(main, ["tune", os.fspath(tmp_path / "idx"),
+                                       os.fspath(tmp_path / "c.jsonl"), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["chosen"] == "formula" and doc["index"] is None
+    assert (tmp_path / "idx" / "manifest.json").read_bytes() == before
+
+
+def test_the_cli_writes_a_tuned_index_and_info_says_so(dated_rule, tmp_path):
+    index, arts = dated_rule
+    index.save(tmp_path / "idx")
+    write_articles(arts, tmp_path / "c.jsonl")
+    result = CliRunner().invoke(main, ["tune", os.fspath(tmp_path / "idx"),
+                                       os.fspath(tmp_path / "c.jsonl"), "-o",
+                                       os.fspath(tmp_path / "tuned"), "--folds", "4"])
+    assert result.exit_code == 0, result.output
+    assert "chosen: " in result.stdout and "MAP@10" in result.stdout
+    card = (tmp_path / "tuned" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "## Learned ranking" in card and "formula:" in card
+    info = CliRunner().invoke(main, ["info", os.fspath(tmp_path / "tuned")]).stdout
+    assert "learned: " in info
+    assert "formula (not tuned)" in CliRunner().invoke(
+        main, ["info", os.fspath(tmp_path / "idx")]).stdout
