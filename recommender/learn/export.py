@@ -14,6 +14,7 @@ estimator it came from (``tests/test_learn_export.py`` checks it). Two kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -53,9 +54,15 @@ class LearnedRanker:
         a = self.arrays
         if self.kind == "linear":
             raw = ((x - a["mean"]) / a["scale"]) @ a["coef"] + a["intercept"][0]
-        else:
+        elif np.isnan(x).any():
             raw = _tree_raw(a, x)
+        else:
+            raw = self._walk.raw(x)
         return 1.0 / (1.0 + np.exp(-raw))
+
+    @cached_property
+    def _walk(self) -> _Walk:
+        return _Walk.of(self.arrays)
 
     def to_arrays(self, prefix: str = "learned_") -> dict[str, np.ndarray]:
         return {f"{prefix}{name}": value for name, value in self.arrays.items()}
@@ -108,3 +115,48 @@ def _tree_raw(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
                            value <= a["threshold"][node])
         node = np.where(inner, np.where(go_left, a["left"][node], a["right"][node]), node)
     return a["value"][node].sum(axis=1) + a["baseline"][0]
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """The trees prepared for inputs without missing values: a leaf points to itself
+    with an infinite threshold, so every tree takes the same number of steps (the
+    deepest leaf's depth) with three gathers each and no test for leaves. Half the time
+    of :func:`_tree_raw` on a 50-pair pool."""
+
+    roots: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    baseline: float
+    depth: int
+
+    @classmethod
+    def of(cls, a: dict[str, np.ndarray]) -> _Walk:
+        leaf = a["leaf"]
+        own = np.arange(len(leaf))
+        left = np.where(leaf, own, a["left"])
+        right = np.where(leaf, own, a["right"])
+        depth = np.zeros(len(leaf), dtype=np.int64)
+        for tree_root in a["roots"].tolist():  # depth of each node, root first
+            stack = [tree_root]
+            while stack:
+                node = stack.pop()
+                if not leaf[node]:
+                    for child in (a["left"][node], a["right"][node]):
+                        depth[child] = depth[node] + 1
+                        stack.append(int(child))
+        return cls(roots=a["roots"], feature=np.where(leaf, 0, a["feature"]),
+                   threshold=np.where(leaf, np.inf, a["threshold"]), left=left, right=right,
+                   value=a["value"], baseline=float(a["baseline"][0]),
+                   depth=int(depth.max()) if len(depth) else 0)
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
+        rows = np.arange(len(x))[:, None]
+        for _ in range(self.depth):
+            go_left = x[rows, self.feature[node]] <= self.threshold[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+        return self.value[node].sum(axis=1) + self.baseline
