@@ -47,3 +47,14 @@ def test_what_cannot_be_exported_is_named():
         LearnedRanker.from_estimator(DecisionTreeClassifier().fit(x, y))
     with pytest.raises(ValueError, match="unknown learned ranker"):
         LearnedRanker.from_arrays("forest", {})
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 1000))
+def test_trees_walked_without_missing_values_score_as_the_estimator(seed):
+    x, y = data(seed, n=600)
+    model = MODELS["trees"]().fit(x, y)
+    fresh = data(seed + 1)[0]  # no missing value: the fixed-depth walk
+    ranker = LearnedRanker.from_estimator(model)
+    np.testing.assert_allclose(ranker.scores(fresh), model.predict_proba(fresh)[:, 1],
+                               rtol=1e-9, atol=1e-12)
