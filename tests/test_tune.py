@@ -118,3 +118,16 @@ def test_the_cli_writes_a_tuned_index_and_info_says_so(dated_rule, tmp_path):
     assert "learned: " in info
     assert "formula (not tuned)" in CliRunner().invoke(
         main, ["info", os.fspath(tmp_path / "idx")]).stdout
+
+
+def test_evaluating_a_tuned_index_on_its_own_links_warns_and_gives_the_cv_figures(
+        dated_rule, tmp_path):
+    index, arts = dated_rule
+    tuned, report = tune(index, arts, n_folds=4)
+    tuned.save(tmp_path / "tuned")
+    write_articles(arts, tmp_path / "c.jsonl")
+    result = CliRunner().invoke(main, ["evaluate", os.fspath(tmp_path / "tuned"),
+                                       os.fspath(tmp_path / "c.jsonl"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "in-sample" in result.stderr
+    assert f"{report.chosen} {report.cv.summary()[report.chosen]['mean']:.4f}" in result.stderr

@@ -122,6 +122,14 @@ def _run(index_path: Path, corpus: tuple[Path, ...], fmt: out.OutputFormat,
             results = sweep(articles, index.config, grid, links=links, progress=progress,
                             **common)
     if not grid:
+        learned = index.info()["learned"]
+        if learned is not None:  # tuned on links: scores on those links are in-sample
+            click.echo(
+                f"warning: {index_path} was tuned on {learned['links']:,} editor links "
+                f"({learned['model']}); scores on those links are in-sample, not a fair "
+                "measure. Its cross-validated MAP@10, from tuning: "
+                + ", ".join(f"{name} {s['mean']:.4f}"
+                            for name, s in learned["cv_map10"].items()), err=True)
         _print_evaluation(index_path, opts["protocol"], ks, result, fmt)
         if opts["report_dir"] is not None:
             write_report(opts["report_dir"], result.metrics, per_query=result,
