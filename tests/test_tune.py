@@ -131,3 +131,28 @@ def test_evaluating_a_tuned_index_on_its_own_links_warns_and_gives_the_cv_figure
     assert result.exit_code == 0, result.output
     assert "in-sample" in result.stderr
     assert f"{report.chosen} {report.cv.summary()[report.chosen]['mean']:.4f}" in result.stderr
+
+
+def test_a_drafts_features_are_its_rows_features(dated_rule):
+    """A draft is scored on the same columns as a row; only what needs a stored row
+    (its rank among its candidates' rows, its own hub) is read another way."""
+    from recommender.learn.features import FEATURES, pair_features, stored_in_degree
+    from recommender.learn.tuned import Draft, draft_features
+
+    index, arts = dated_rule
+    parts = index._parts
+    row = 11
+    candidates = np.asarray(parts.graph.neighbors[row], dtype=np.int64)
+    candidates = candidates[candidates >= 0]
+    links_in = np.arange(parts.table.n_rows, dtype=np.float64) % 3
+    in_degree = stored_in_degree(parts)
+    as_row = pair_features(parts, np.full(len(candidates), row), candidates, links_in,
+                           in_degree)
+    x = parts.space.X[row]
+    sims = as_row[:, FEATURES.index("similarity")]
+    draft = Draft(x=x, date=parts.table.published[row],
+                  section=int(parts.table.section_codes[row]),
+                  tag_codes=parts.table.tags.row(row), hub=float(parts.graph.hubs[row]))
+    as_draft = draft_features(parts, draft, candidates, sims, links_in, in_degree)
+    same = [i for i, name in enumerate(FEATURES) if name not in ("rank", "reverse_rank")]
+    np.testing.assert_allclose(as_draft[:, same], as_row[:, same], rtol=1e-5, atol=1e-6)
