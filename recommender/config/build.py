@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import tomllib
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 from recommender.analysis.languages import AUTO, available_languages, get_language
+from recommender.config.files import read_toml
 from recommender.config.values import coerce
 from recommender.errors import ConfigError, UnknownLanguageError
 
@@ -192,13 +192,7 @@ class BuildConfig:
     def from_toml(cls, path: str | os.PathLike[str]) -> BuildConfig:
         """Read a TOML file whose top-level keys (or ``[build]`` table) are field names
         (a ``[query]`` table is :class:`~recommender.query.config.QueryConfig`'s)."""
-        try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ConfigError(f"config file {os.fspath(path)!r} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{os.fspath(path)}: invalid TOML: {exc}") from None
+        data = read_toml(path)
         if isinstance(data.get("build"), dict):
             data = data["build"]
         elif isinstance(data.get("query"), dict):  # read by QueryConfig.from_toml

@@ -12,12 +12,12 @@ import dataclasses
 import datetime as dt
 import math
 import os
-import tomllib
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from recommender.config.files import read_toml
 from recommender.config.values import coerce
 from recommender.errors import ConfigError
 
@@ -154,13 +154,7 @@ class QueryConfig:
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> QueryConfig:
         """The ``[query]`` table of a TOML file (the defaults when it has none)."""
-        try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ConfigError(f"config file {os.fspath(path)!r} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{os.fspath(path)}: invalid TOML: {exc}") from None
+        data = read_toml(path)
         table = data.get("query", {})
         if not isinstance(table, dict):
             raise ConfigError(f"{os.fspath(path)}: expected a [query] table, got {table!r}")
