@@ -55,3 +55,30 @@ def plain_build(*args, **kwargs):
 
     kwargs.setdefault("query", QueryConfig.plain())
     return RelatedIndex.build(*args, **kwargs)
+
+
+def date_rule_index(seed: int = 3, days: int = 20, sites: bool = False):
+    """An index whose editors link by a rule of dates only, which the similarity formula
+    cannot see: each story (3 days after the previous one) links the stored candidates
+    published 1 to ``days`` days after it. With ``sites``, stories alternate between
+    sections "site-a" and "site-b", and site-b's editors link the earlier stories instead.
+    Returns the index (built with those links) and its articles."""
+    import dataclasses
+
+    from recommender import BuildConfig, RelatedIndex
+
+    start = dt.date(2024, 1, 1)
+    arts = [dataclasses.replace(a, related=(), published=start + dt.timedelta(days=3 * i),
+                                section=("site-a" if i % 2 else "site-b") if sites
+                                else a.section)
+            for i, a in enumerate(make_corpus(per_cluster=30, seed=seed))]
+    config = BuildConfig(n_neighbors=40, time_weight=0.0, same_section=sites)
+    first = RelatedIndex.build(arts, config)
+    by_id = {a.id: a for a in arts}
+    linked = []
+    for a in arts:
+        sign = -1 if sites and a.section == "site-b" else 1
+        later = [r.id for r in first.related(a.id, k=40, query=first.query.plain())
+                 if 1 <= sign * (by_id[r.id].published - a.published).days <= days]
+        linked.append(dataclasses.replace(a, related=tuple(later)))
+    return RelatedIndex.build(linked, config), linked

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-
 import numpy as np
-from helpers import make_corpus
+from helpers import date_rule_index, make_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recommender import BuildConfig, RelatedIndex
+from recommender import RelatedIndex
 from recommender.learn.cv import cross_validate
 from recommender.learn.features import FEATURES, candidate_pairs, pair_features
 from recommender.learn.folds import query_folds, training_links, training_mask
@@ -63,19 +60,7 @@ def test_features_are_what_they_say(tmp_path):
 def test_a_rule_the_formula_cannot_see_is_learned():
     """Editors here link the stories published 1-20 days after the source: a rule of dates
     only, which the similarity formula cannot see and the models must recover."""
-    base = make_corpus(per_cluster=30, seed=3)
-    start = dt.date(2024, 1, 1)
-    arts = [dataclasses.replace(a, related=(), published=start + dt.timedelta(days=3 * i))
-            for i, a in enumerate(base)]
-    config = BuildConfig(n_neighbors=40, time_weight=0.0)
-    first = RelatedIndex.build(arts, config)
-    by_id = {a.id: a for a in arts}
-    linked = []
-    for a in arts:
-        later = [r.id for r in first.related(a.id, k=40, query=first.query.plain())
-                 if 1 <= (by_id[r.id].published - a.published).days <= 20]
-        linked.append(dataclasses.replace(a, related=tuple(later)))
-    index = RelatedIndex.build(linked, config)
+    index, linked = date_rule_index(seed=3, days=20)
     cv = cross_validate(index, linked, n_folds=4)
     summary = cv.summary()
     assert cv.recall_at_k == 1.0  # every link is among the stored candidates
@@ -86,21 +71,7 @@ def test_a_rule_the_formula_cannot_see_is_learned():
 def test_one_model_per_section_scores_each_section_with_its_own_rule(monkeypatch):
     """Two sites whose editors follow opposite date rules: one model for both cannot fit
     both, one per section can."""
-    base = make_corpus(per_cluster=30, seed=4)
-    start = dt.date(2024, 1, 1)
-    arts = [dataclasses.replace(a, related=(), published=start + dt.timedelta(days=3 * i),
-                                section="site-a" if i % 2 else "site-b")
-            for i, a in enumerate(base)]
-    config = BuildConfig(n_neighbors=40, time_weight=0.0, same_section=True)
-    first = RelatedIndex.build(arts, config)
-    by_id = {a.id: a for a in arts}
-    linked = []
-    for a in arts:
-        sign = 1 if a.section == "site-a" else -1  # site-b links to earlier stories
-        later = [r.id for r in first.related(a.id, k=40, query=first.query.plain())
-                 if 1 <= sign * (by_id[r.id].published - a.published).days <= 30]
-        linked.append(dataclasses.replace(a, related=tuple(later)))
-    index = RelatedIndex.build(linked, config)
+    index, linked = date_rule_index(seed=4, days=30, sites=True)
     import recommender.learn.cv as cv_module
 
     one = cross_validate(index, linked, n_folds=4, models=("linear",)).summary()

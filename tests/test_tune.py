@@ -4,16 +4,15 @@ related(), similar() and updates alike."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import os
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from helpers import make_corpus
+from helpers import date_rule_index, make_corpus
 
-from recommender import BuildConfig, QueryConfig, RelatedIndex
+from recommender import QueryConfig, RelatedIndex
 from recommender.cli import main
 from recommender.corpus.reader import write_articles
 from recommender.learn.tune import tune
@@ -25,19 +24,7 @@ PLAIN = QueryConfig.plain()
 def dated_rule():
     """Editors link the stories published 1-20 days after the source: a rule of dates
     the formula cannot see (the similarity of these stories ignores dates)."""
-    base = make_corpus(per_cluster=30, seed=3)
-    start = dt.date(2024, 1, 1)
-    arts = [dataclasses.replace(a, related=(), published=start + dt.timedelta(days=3 * i))
-            for i, a in enumerate(base)]
-    config = BuildConfig(n_neighbors=40, time_weight=0.0)
-    first = RelatedIndex.build(arts, config)
-    by_id = {a.id: a for a in arts}
-    linked = []
-    for a in arts:
-        later = [r.id for r in first.related(a.id, k=40, query=PLAIN)
-                 if 1 <= (by_id[r.id].published - a.published).days <= 20]
-        linked.append(dataclasses.replace(a, related=tuple(later)))
-    return RelatedIndex.build(linked, config), linked
+    return date_rule_index(seed=3, days=20)
 
 
 def hits(index, arts, k=5, extra=()):
