@@ -13,6 +13,8 @@ import scipy.sparse as sp
 
 from recommender.analysis.tags import normalize_tag
 from recommender.records import Explanation
+from recommender.search.searcher import gather_products
+from recommender.vectorize.vectorizer import split_by_block
 
 if TYPE_CHECKING:
     from recommender.index.parts import IndexParts
@@ -31,14 +33,10 @@ def explanations(parts: IndexParts, ranking: Ranking, query: QueryConfig, source
     ones, then fallback fills); only similar items get time and hub parts."""
     space, table = parts.space, parts.table
     v = space.n_text_features
-    rows = space.X[positions]
-    dense = np.zeros(rows.shape[1], dtype=np.float64)
-    dense[x.indices] = x.data
-    products = rows.data.astype(np.float64) * dense[rows.indices]
-    row_of = np.repeat(np.arange(len(positions)), np.diff(rows.indptr))
-    block = np.searchsorted(np.array([v, 2 * v]), rows.indices, side="right")
-    sums = np.bincount(row_of * 3 + block, weights=products,
-                       minlength=3 * len(positions)).reshape(-1, 3)
+    x = x if x.has_sorted_indices else x.sorted_indices()
+    rows = gather_products(space.X, positions, x.indices, x.data)
+    products = rows.products
+    sums = split_by_block(rows.row_of, rows.indices, products, len(positions), v)
     similarity = sums.sum(axis=1)
     hub = np.zeros(len(positions))
     time = np.zeros(len(positions))

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.index.parts import IndexParts
+from recommender.vectorize.vectorizer import split_by_block
 
 #: the columns of :func:`pair_features`, in order
 FEATURES: tuple[str, ...] = (
@@ -103,11 +104,9 @@ def _block_similarities(parts: IndexParts, sources: np.ndarray,
     for start in range(0, len(sources), _CHUNK):
         s, c = sources[start:start + _CHUNK], candidates[start:start + _CHUNK]
         products = sp.csr_matrix(X[s].multiply(X[c]))
-        block = np.searchsorted(np.array([v, 2 * v]), products.indices, side="right")
         row_of = np.repeat(np.arange(len(s)), np.diff(products.indptr))
-        out[start:start + len(s)] = np.bincount(
-            row_of * 3 + block, weights=products.data.astype(np.float64),
-            minlength=3 * len(s)).reshape(-1, 3)
+        out[start:start + len(s)] = split_by_block(
+            row_of, products.indices, products.data.astype(np.float64), len(s), v)
     return out
 
 

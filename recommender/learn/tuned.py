@@ -18,6 +18,8 @@ import scipy.sparse as sp
 
 from recommender.learn.export import LearnedRanker
 from recommender.learn.features import FEATURES, pair_features
+from recommender.search.searcher import gather_products, gathered_positions
+from recommender.vectorize.vectorizer import split_by_block
 
 if TYPE_CHECKING:
     from recommender.index.parts import IndexParts
@@ -120,15 +122,9 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     X, v = space.X, space.n_text_features
     out = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
     x = draft.x if draft.x.has_sorted_indices else draft.x.sorted_indices()
-    rows = _gathered_rows(X, candidates)
-    # the draft's value of each gathered entry, by binary search of its sorted columns
-    where = np.minimum(np.searchsorted(x.indices, rows.indices), max(x.nnz - 1, 0))
-    hit = (x.indices[where] == rows.indices) if x.nnz else np.zeros(len(rows.indices), bool)
-    products = np.where(hit, rows.data.astype(np.float64) * (x.data[where] if x.nnz else 0), 0.0)
-    row_of = np.repeat(np.arange(len(candidates)), np.diff(rows.indptr))
-    block = np.searchsorted(np.array([v, 2 * v]), rows.indices, side="right")
-    blocks = np.bincount(row_of * 3 + block, weights=products,
-                         minlength=3 * len(candidates)).reshape(-1, 3)
+    rows = gather_products(X, candidates, x.indices, x.data)
+    row_of = rows.row_of
+    blocks = split_by_block(row_of, rows.indices, rows.products, len(candidates), v)
     out[:, column["text"]:column["tags"] + 1] = blocks
     out[:, column["similarity"]] = blocks.sum(axis=1)
     k = graph.n_neighbors
@@ -148,15 +144,11 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     mine = canonical[draft.section] if draft.section >= 0 else -1
     out[:, column["same_section"]] = (table.folded_sections[candidates] == mine) & (mine >= 0)
     tags = table.tags
-    starts, ends = tags.indptr[candidates], tags.indptr[candidates + 1]
-    sizes = (ends - starts).astype(np.int64)
-    if sizes.sum() and len(draft.tag_codes):
-        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
-        codes = tags.codes[offsets + np.arange(int(sizes.sum()))]
-        owner = np.repeat(np.arange(len(candidates)), sizes)
-        hits = np.isin(codes, draft.tag_codes[draft.tag_codes >= 0])
-        out[:, column["shared_tags"]] = np.bincount(owner, weights=hits,
-                                                    minlength=len(candidates))
+    tag_indptr, at = gathered_positions(tags.indptr, candidates)
+    hits = np.isin(tags.codes[at], draft.tag_codes[draft.tag_codes >= 0])
+    out[:, column["shared_tags"]] = np.bincount(
+        np.repeat(np.arange(len(candidates)), np.diff(tag_indptr)), weights=hits,
+        minlength=len(candidates))
     out[:, column["candidate_links_in"]] = np.log1p(links_in[candidates])
     lengths = np.diff(X.indptr).astype(np.float64)
     out[:, column["log_terms_candidate"]] = np.log1p(lengths[candidates])
@@ -183,25 +175,6 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
         max(len(title_of_x), 1)
     out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
     return out
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """Some rows of a CSR matrix: their entries and row pointers (no scipy object)."""
-
-    indptr: np.ndarray
-    indices: np.ndarray
-    data: np.ndarray
-
-
-def _gathered_rows(X: sp.csr_matrix, rows: np.ndarray) -> _Rows:
-    """``X[rows]``'s arrays, read through ``X.indptr`` (scipy's row indexing costs
-    ~75 us a call)."""
-    starts, ends = X.indptr[rows], X.indptr[rows + 1]
-    sizes = (ends - starts).astype(np.int64)
-    indptr = np.concatenate(([0], np.cumsum(sizes)))
-    at = np.repeat(starts.astype(np.int64) - indptr[:-1], sizes) + np.arange(int(indptr[-1]))
-    return _Rows(indptr, X.indices[at], X.data[at])
 
 
 def tuning_info(model: str, cv: Any, queries: int, links: int, k: int) -> dict[str, Any]:

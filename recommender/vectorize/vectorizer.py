@@ -41,6 +41,17 @@ from recommender.vectorize.vocabulary import (
 from recommender.vectorize.weighting import select_columns, weight_rows, weighted_unit_rows
 
 
+def split_by_block(row_of: np.ndarray, columns: np.ndarray, values: np.ndarray, n_rows: int,
+                   n_text_features: int) -> np.ndarray:
+    """Sums of ``values`` per row and per block of the row layout (text, title, tags): an
+    (n_rows, 3) array whose rows sum to the row totals. ``row_of[i]`` and ``columns[i]``
+    place ``values[i]``; the text and title blocks have ``n_text_features`` columns."""
+    block = np.searchsorted(np.array([n_text_features, 2 * n_text_features]), columns,
+                            side="right")
+    return np.bincount(row_of * 3 + block, weights=values,
+                       minlength=3 * n_rows).reshape(-1, 3)
+
+
 @dataclass(frozen=True)
 class FitDetails:
     """Per article, what a fit learned besides its row: the language it was analysed in,
