@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from recommender.config.build import BuildConfig
 from recommender.index.articles import ArticleTable
+from recommender.index.catalogue import days_between
 from recommender.index.explain import explanations
 from recommender.index.parts import IndexParts
 from recommender.index.ranking import Ranking
@@ -172,13 +173,10 @@ def decay_factors(table: ArticleTable, query: QueryConfig, source_date: np.datet
                      else query.half_life_days)
     if query.section_half_life_days:
         codes = table.section_codes[positions]
-        for section, days in query.section_half_life_days:
-            halves[np.isin(codes, section_matches(section, table.section_names))] = days
-    dates = table.published[positions]
-    known = ~np.isnat(dates) & ~np.isnat(source_date)
-    gap = np.abs((dates - source_date).astype("timedelta64[D]").astype(np.float64))
-    gap[~known] = 0.0
-    return np.power(0.5, gap / halves)
+        for section, half_life in query.section_half_life_days:
+            halves[np.isin(codes, section_matches(section, table.section_names))] = half_life
+    apart, _ = days_between(source_date, table.published[positions])
+    return np.power(0.5, np.abs(apart) / halves)
 
 
 def _decayed(table: ArticleTable, query: QueryConfig, source: Source, pool: Pool) -> Pool:

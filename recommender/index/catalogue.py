@@ -83,3 +83,12 @@ def publication_day(date: dt.date | None) -> np.datetime64:
 def publication_days(dates: Iterable[dt.date | None]) -> np.ndarray:
     """Dates as a ``datetime64[D]`` array, NaT where a date is unknown."""
     return np.array([publication_day(d) for d in dates], dtype="datetime64[D]")
+
+
+def days_between(start: np.ndarray | np.datetime64,
+                 end: np.ndarray | np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+    """``end - start`` in days (``datetime64[D]`` arrays, broadcast), 0 where either date
+    is unknown; and where both are known."""
+    known = ~np.isnat(start) & ~np.isnat(end)
+    days = np.where(known, (end - start).astype("timedelta64[D]").astype(np.float64), 0.0)
+    return days, known

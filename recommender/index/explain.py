@@ -46,14 +46,7 @@ def explanations(parts: IndexParts, ranking: Ranking, query: QueryConfig, source
         from recommender.index.answers import decay_factors
 
         hub[ranked] = -ranking.hub_penalty * parts.graph.hubs[at]
-        bonus = np.zeros(n_similar)
-        if ranking.time_weight:
-            dates = table.published[at]
-            known = ~np.isnat(dates) & ~np.isnat(source.date)
-            gap = np.abs((dates - source.date).astype("timedelta64[D]").astype(np.float64))
-            bonus = np.where(known, ranking.time_weight * similarity[ranked]
-                             * np.exp(-np.where(known, gap, 0.0) / ranking.time_scale_days),
-                             0.0)
+        bonus = ranking.time_bonus(similarity[ranked], source.date, table.published[at])
         factor = decay_factors(table, query, source.date, at) if query.decays else 1.0
         time[ranked] = bonus + (similarity[ranked] + hub[ranked] + bonus) * (factor - 1.0)
     source_tags: dict[str, str] = {}

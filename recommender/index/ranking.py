@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from recommender.index.catalogue import days_between
 from recommender.search.topk import best_first
 
 if TYPE_CHECKING:
@@ -75,14 +76,18 @@ class Ranking:
         if self.hub_penalty:
             out -= self.hub_penalty * hubs[safe]
         if self.time_weight:
-            cand_dates = dates[safe]
             q = np.asarray(query_dates, dtype="datetime64[D]").reshape(-1, 1)
-            known = ~np.isnat(cand_dates) & ~np.isnat(q)
-            gap = np.abs((cand_dates - q).astype("timedelta64[D]").astype(np.float64))
-            gap[~known] = 0.0
-            proximity = np.where(known, np.exp(-gap / self.time_scale_days), 0.0)
-            out += self.time_weight * np.asarray(similarity, dtype=np.float64) * proximity
+            out += self.time_bonus(similarity, q, dates[safe])
         return np.where(valid, out, -np.inf)
+
+    def time_bonus(self, similarity: np.ndarray, query_dates: np.ndarray | np.datetime64,
+                   dates: np.ndarray) -> np.ndarray:
+        """What the time factor adds to each similarity:
+        ``time_weight * s * exp(-|days apart| / time_scale_days)``, 0 where a date is
+        unknown (``query_dates`` and ``dates`` broadcast against ``similarity``)."""
+        days, known = days_between(query_dates, dates)
+        proximity = np.where(known, np.exp(-np.abs(days) / self.time_scale_days), 0.0)
+        return self.time_weight * np.asarray(similarity, dtype=np.float64) * proximity
 
     def order(
         self,

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.index.catalogue import days_between
 from recommender.index.parts import IndexParts
 from recommender.vectorize.vectorizer import split_by_block
 
@@ -53,9 +54,7 @@ def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray
     out[:, column["hub_candidate"]] = hubs[candidates]
     out[:, column["hub_source"]] = hubs[sources]
     table = parts.table
-    a, b = table.published[sources], table.published[candidates]
-    dated = ~np.isnat(a) & ~np.isnat(b)
-    gap = np.where(dated, (b - a).astype("timedelta64[D]").astype(np.float64), 0.0)
+    gap, dated = days_between(table.published[sources], table.published[candidates])
     out[:, column["log_days_apart"]] = np.log1p(np.abs(gap))
     out[:, column["dated"]] = dated
     out[:, column["candidate_newer"]] = gap > 0

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.index.catalogue import days_between
 from recommender.learn.export import LearnedRanker
 from recommender.learn.features import FEATURES, pair_features
 from recommender.search.searcher import gather_products, gathered_positions
@@ -134,9 +135,7 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     hubs = np.asarray(graph.hubs, dtype=np.float64)
     out[:, column["hub_candidate"]] = hubs[candidates]
     out[:, column["hub_source"]] = draft.hub
-    b = table.published[candidates]
-    dated = ~np.isnat(b) & ~np.isnat(draft.date)
-    gap = np.where(dated, (b - draft.date).astype("timedelta64[D]").astype(np.float64), 0.0)
+    gap, dated = days_between(draft.date, table.published[candidates])
     out[:, column["log_days_apart"]] = np.log1p(np.abs(gap))
     out[:, column["dated"]] = dated
     out[:, column["candidate_newer"]] = gap > 0
