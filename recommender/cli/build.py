@@ -57,11 +57,7 @@ def _check_jobs(_ctx: click.Context, _param: click.Parameter, value: int) -> int
 
 
 def _print_summary(summary: BuildSummary, fmt: out.OutputFormat) -> None:
-    if fmt == "json":
-        out.echo_json(summary.to_dict())
-        return
-    if fmt == "nl":
-        out.echo_nl([summary.to_dict()])
+    if out.echo_document(summary.to_dict(), fmt):
         return
     s = summary.seconds
     stages = "  ".join(f"{name} {value:.2f}" for name, value in s.items())

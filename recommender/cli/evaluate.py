@@ -150,11 +150,7 @@ def _print_evaluation(path: Path, protocol: str, ks: tuple[int, ...], result: Ev
                       fmt: out.OutputFormat) -> None:
     m = result.metrics
     document = {"index": str(path), "protocol": protocol, "k": ks[-1], "metrics": m}
-    if fmt == "json":
-        out.echo_json(document)
-        return
-    if fmt == "nl":
-        out.echo_nl([document])
+    if out.echo_document(document, fmt):
         return
     def n(key: str) -> int:
         return int(m.get(key, 0))

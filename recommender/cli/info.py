@@ -27,11 +27,7 @@ def info(index: Path, verify: bool, fmt: out.OutputFormat) -> None:
     from recommender.store.inspection import describe_index
 
     report = describe_index(index, verify=verify)
-    if fmt == "json":
-        out.echo_json(report)
-    elif fmt == "nl":
-        out.echo_nl([report])
-    else:
+    if not out.echo_document(report, fmt):
         versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
         pairs: list[tuple[str, Any]] = [
             ("index", report["path"]),

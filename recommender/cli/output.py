@@ -49,6 +49,18 @@ def echo_nl(objects: Iterable[Any]) -> None:
         click.echo(json.dumps(obj, ensure_ascii=False))
 
 
+def echo_document(document: Any, fmt: OutputFormat) -> bool:
+    """Print one result document as ``--json`` or ``--nl`` asks; False for the table
+    format, which each command prints its own way."""
+    if fmt == "json":
+        echo_json(document)
+        return True
+    if fmt == "nl":
+        echo_nl([document])
+        return True
+    return False
+
+
 def terminal_width(default: int = 100) -> int:
     """Columns of the terminal (or ``$COLUMNS``), with a fallback for pipes."""
     return max(shutil.get_terminal_size((default, 24)).columns, 40)

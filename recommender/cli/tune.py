@@ -60,11 +60,7 @@ def tune_command(index: Path, corpus: Sequence[Path], fmt: out.OutputFormat,
            "queries": report.queries, "links": report.links,
            "recall_at_k": report.cv.recall_at_k if report.cv else None,
            "cv_map10": summary}
-    if fmt == "json":
-        out.echo_json(doc)
-        return
-    if fmt == "nl":
-        out.echo_nl([doc])
+    if out.echo_document(doc, fmt):
         return
     click.echo(f"{report.queries:,} articles with {report.links:,} links")
     if summary and report.cv is not None:

@@ -21,11 +21,7 @@ __all__ = ["update_command"]
 
 
 def _print_summary(summary: UpdateSummary, fmt: out.OutputFormat) -> None:
-    if fmt == "json":
-        out.echo_json(summary.to_dict())
-        return
-    if fmt == "nl":
-        out.echo_nl([summary.to_dict()])
+    if out.echo_document(summary.to_dict(), fmt):
         return
     what = "updated" if summary.changed else "unchanged"
     click.echo(f"{what} {summary.index}: {len(summary.added)} added, "
