@@ -167,7 +167,7 @@ def evaluate_per_query(
     links, by_id = _inputs(articles_or_links, articles, protocol)
     counts = dict.fromkeys(_COUNTERS, 0)
     counts["links"] = len(links)
-    relevant = _relevant(index, links, counts)
+    relevant = relevant_links(index, links, counts)
     queries = list(relevant)
     if max_queries is not None and max_queries < len(queries):
         keep = set(random.Random(seed).sample(queries, max_queries))  # noqa: S311
@@ -237,10 +237,14 @@ def _inputs(
     return links, {a.id: a for a in arts}
 
 
-def _relevant(
-    index: RelatedIndex, links: Sequence[Link], counts: dict[str, int]
+def relevant_links(
+    index: RelatedIndex, links: Sequence[Link], counts: dict[str, int] | None = None
 ) -> dict[str, dict[str, float]]:
-    """``source -> {target: grade}`` of usable links, sources in first-seen order."""
+    """``source -> {target: grade}`` of usable links (both ends indexed, not a self-link;
+    a repeated pair keeps its highest grade), sources in first-seen order. ``counts``
+    (the harness's counters) records what was left out and why."""
+    if counts is None:
+        counts = dict.fromkeys(_COUNTERS, 0)
     relevant: dict[str, dict[str, float]] = {}
     for link in links:
         if link.source == link.target:

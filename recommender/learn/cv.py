@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from recommender.evaluation.harness import relevant_links
 from recommender.evaluation.links import Link, links_from_articles
 from recommender.evaluation.metrics import mean_metrics, ranking_metrics
 from recommender.index.related_index import RelatedIndex
@@ -74,16 +75,13 @@ class CrossValidation:
 
 def known_links(index: RelatedIndex, given: Sequence[Article] | Sequence[Link]
                 ) -> dict[str, tuple[str, ...]]:
-    """source -> targets, both indexed, no self-links, first-seen order."""
+    """source -> targets, both indexed, no self-links, first-seen order (the links the
+    evaluation harness grades, :func:`~recommender.evaluation.harness.relevant_links`)."""
     items = list(given)
     links = ([item for item in items if isinstance(item, Link)]
              if items and isinstance(items[0], Link)
              else links_from_articles([a for a in items if isinstance(a, Article)]))
-    out: dict[str, dict[str, None]] = {}
-    for link in links:
-        if link.source != link.target and link.source in index and link.target in index:
-            out.setdefault(link.source, {})[link.target] = None
-    return {source: tuple(targets) for source, targets in out.items()}
+    return {source: tuple(targets) for source, targets in relevant_links(index, links).items()}
 
 
 def cross_validate(index: RelatedIndex, articles_or_links: Sequence[Article] | Sequence[Link],
