@@ -51,6 +51,29 @@ MODELS: dict[str, Callable[[], Any]] = {"linear": _linear, "trees": _trees}
 
 
 @dataclass
+class LinkedPairs:
+    """Every linked article's stored candidates: (source, candidate) rows, whether the
+    editor linked each pair, and their features (:data:`FEATURES`)."""
+
+    sources: np.ndarray
+    candidates: np.ndarray
+    labels: np.ndarray
+    features: np.ndarray
+
+
+def linked_pairs(parts: Any, links: dict[str, tuple[str, ...]]) -> LinkedPairs:
+    """The candidate pairs of the articles that have ``links``, labelled."""
+    table = parts.table
+    rows = np.array([table.positions[q] for q in links], dtype=np.int64)
+    sources, candidates = candidate_pairs(parts, rows)
+    linked = {(table.positions[s], table.positions[t]) for s, ts in links.items() for t in ts}
+    labels = np.fromiter(((s, c) in linked for s, c in zip(sources.tolist(),
+                                                             candidates.tolist(), strict=True)),
+                         dtype=bool, count=len(sources))
+    return LinkedPairs(sources, candidates, labels, pair_features(parts, sources, candidates))
+
+
+@dataclass
 class CrossValidation:
     """Per-fold MAP@10 of the formula (the stored order) and of each model."""
 
@@ -61,6 +84,8 @@ class CrossValidation:
     folds: list[list[str]]
     map_per_fold: dict[str, list[float]] = field(default_factory=dict)
     seconds: float = 0.0
+    #: the pairs it learned and scored (``tune`` fits its final model on them)
+    pairs: LinkedPairs | None = field(default=None, repr=False)
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Mean and standard deviation of MAP@k over the folds, per ranking."""
@@ -98,19 +123,15 @@ def cross_validate(index: RelatedIndex, articles_or_links: Sequence[Article] | S
     queries = list(links)
     if len(queries) < n_folds:
         raise ValueError(f"{len(queries)} articles with links: too few for {n_folds} folds")
-    rows = np.array([table.positions[q] for q in queries], dtype=np.int64)
-    sources, candidates = candidate_pairs(parts, rows)
+    pairs = linked_pairs(parts, links)
+    sources, candidates, labels, features = (pairs.sources, pairs.candidates, pairs.labels,
+                                             pairs.features)
     ids = table.ids
-    linked = {(table.positions[s], table.positions[t]) for s, ts in links.items() for t in ts}
-    labels = np.fromiter(((s, c) in linked for s, c in zip(sources.tolist(),
-                                                             candidates.tolist(), strict=True)),
-                         dtype=bool, count=len(sources))
-    features = pair_features(parts, sources, candidates)
     in_column = FEATURES.index("candidate_links_in")
     total_links = sum(len(t) for t in links.values())
     result = CrossValidation(queries=len(queries), links=total_links,
                              recall_at_k=float(labels.sum()) / max(total_links, 1), k=k,
-                             folds=query_folds(queries, n_folds, seed))
+                             folds=query_folds(queries, n_folds, seed), pairs=pairs)
     result.map_per_fold = {name: [] for name in ("formula", *models)}
     stored_rank = _stored_positions(parts, sources, candidates)
     for fold in result.folds:

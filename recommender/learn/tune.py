@@ -21,9 +21,7 @@ from recommender.learn.cv import MODELS, CrossValidation, cross_validate, known_
 from recommender.learn.export import LearnedRanker
 from recommender.learn.features import (
     FEATURES,
-    candidate_pairs,
     links_in_counts,
-    pair_features,
     stored_in_degree,
 )
 from recommender.learn.tuned import TunedRanking, tuning_info
@@ -63,19 +61,16 @@ def tune(index: RelatedIndex, articles_or_links: Sequence[Article] | Sequence[Li
                                  cv, len(links), n_links)
     parts = index._parts  # tuning rebuilds the graph part
     table = parts.table
-    rows = np.array([table.positions[q] for q in links], dtype=np.int64)
-    sources, candidates = candidate_pairs(parts, rows)
-    linked = {(table.positions[s], table.positions[t]) for s, ts in links.items() for t in ts}
-    labels = np.fromiter(((s, c) in linked for s, c in zip(sources.tolist(),
-                                                             candidates.tolist(), strict=True)),
-                         dtype=bool, count=len(sources))
+    pairs = cv.pairs
+    assert pairs is not None  # noqa: S101 - cross_validate always keeps its pairs
+    labels, features = pairs.labels, pairs.features
     links_in = links_in_counts(table.n_rows, table.positions, links)
-    in_degree = stored_in_degree(parts)
-    features = pair_features(parts, sources, candidates, links_in, in_degree)
     column = FEATURES.index("candidate_links_in")
-    features[:, column] = np.log1p(links_in[candidates] - labels)  # as in cross-validation
+    # every link counts now; a pair's own link is left out, as in cross-validation
+    features[:, column] = np.log1p(links_in[pairs.candidates] - labels)
     model = MODELS[best]().fit(features, labels)
-    learned = TunedRanking(LearnedRanker.from_estimator(model), links_in, in_degree,
+    learned = TunedRanking(LearnedRanker.from_estimator(model), links_in,
+                           stored_in_degree(parts),
                            tuning_info(best, cv, len(links), n_links, parts.graph.n_neighbors))
     graph = parts.graph
     neighbors, scores, similarity = learned.rerank_rows(
