@@ -17,8 +17,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.analysis import detect_language
-from recommender.analysis.languages import AUTO
 from recommender.config.build import BuildConfig
 from recommender.index import answers, building, storage, updates
 from recommender.index.articles import ArticleTable
@@ -226,16 +224,11 @@ class RelatedIndex:
         """The draft with the language it is analysed in filled in, and that language's
         code for the ``same_language`` rule (:data:`UNKNOWN_LANGUAGE` when its text is too
         short to tell: a guess must not hide every article of another language)."""
-        table = self._parts.table
-        if article.language and article.language != AUTO:
-            return article, table.language_code(article.language)
-        vectorizer_language = self._parts.space.language
-        if vectorizer_language and vectorizer_language != AUTO:
-            return (dataclasses.replace(article, language=vectorizer_language),
-                    table.language_code(vectorizer_language))
-        detected = detect_language(f"{article.title}\n{article.body[:2000]}", default="")
-        if detected:
-            return dataclasses.replace(article, language=detected), table.language_code(detected)
+        table, vectorizer = self._parts.table, self._parts.space.vectorizer
+        language = vectorizer.stated_language(article) or \
+            vectorizer.detected_language(article, "")
+        if language:
+            return dataclasses.replace(article, language=language), table.language_code(language)
         guess = table.main_language or "en"
         return dataclasses.replace(article, language=guess), UNKNOWN_LANGUAGE
 

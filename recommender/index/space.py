@@ -71,11 +71,6 @@ class VectorSpace:
         return np.asarray(self._vectorizer.idf_)
 
     @property
-    def language(self) -> str | None:
-        """The vectorizer's language setting (None or "auto": detected per article)."""
-        return self._vectorizer.language
-
-    @property
     def n_features(self) -> int:
         return int(self.X.shape[1])
 

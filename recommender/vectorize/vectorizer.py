@@ -128,20 +128,18 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
 
         ``"auto"`` counts as no value, like None, in the field and in the setting.
         """
-        stated = self._stated_language(article)
+        stated = self.stated_language(article)
         if stated is not None:
             return stated
-        return detect_language(f"{article.title}\n{article.body[:2000]}",
-                               default=default or getattr(self, "main_language_", None)
-                               or "en")
+        return self.detected_language(
+            article, default or getattr(self, "main_language_", None) or "en")
 
     def languages_of(self, articles: Sequence[Article]) -> list[str]:
         """The analyzer language of each article of a batch. A text too short to tell
         (a title alone) takes the batch's main language, or the fitted corpus's when the
         batch has none: a French headline among French stories stays French."""
-        stated = [self._stated_language(a) for a in articles]
-        found = [s if s is not None else
-                 detect_language(f"{a.title}\n{a.body[:2000]}", default="")
+        stated = [self.stated_language(a) for a in articles]
+        found = [s if s is not None else self.detected_language(a, "")
                  for a, s in zip(articles, stated, strict=True)]
         if all(found):
             return found
@@ -150,12 +148,20 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             getattr(self, "main_language_", None) or "en"
         return [f or default for f in found]
 
-    def _stated_language(self, article: Article) -> str | None:
+    def stated_language(self, article: Article) -> str | None:
+        """The article's own language field, else this vectorizer's language setting;
+        None when both leave it to detection."""
         if article.language and article.language != AUTO:
             return article.language
         if self.language and self.language != AUTO:
             return self.language
         return None
+
+    @staticmethod
+    def detected_language(article: Article, default: str) -> str:
+        """The language the article's title and head of body clearly show, else
+        ``default``."""
+        return detect_language(f"{article.title}\n{article.body[:2000]}", default=default)
 
     def _analyzers_for(self, articles: Sequence[Article]) -> list[Analyzer]:
         """The shared analyzer of each article (:meth:`languages_of`), with this
