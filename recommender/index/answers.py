@@ -99,8 +99,9 @@ def _similar(parts: IndexParts, config: BuildConfig, ranking: Ranking, query: Qu
         # search further only when the filters (and the editor links) leave too few of
         # the stored row: items the floor or dedupe drop are the least similar already,
         # and past the row nothing is more similar (a search there costs ~2 ms at 1M)
-        passed = len(pool.positions) - int(np.count_nonzero(np.isin(pool.positions, curated)))
-        if len(chosen.positions) == need or not full or passed >= need:
+        if len(chosen.positions) == need or not full:
+            return chosen
+        if len(pool.positions) - np.count_nonzero(np.isin(pool.positions, curated)) >= need:
             return chosen
     size = max(graph.n_neighbors, 3 * (need + len(curated)))
     return _choose(parts, query, source,
