@@ -12,7 +12,14 @@ class RecommenderError(Exception):
 
 
 class CorpusError(RecommenderError, ValueError):
-    """Bad input articles: the message names the file, line and field."""
+    """Bad input articles: the message names the file, line and field.
+
+    ``field`` is the field at fault when there is one (a rejects file records it).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class UnknownArticleError(RecommenderError, KeyError):

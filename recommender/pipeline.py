@@ -19,6 +19,7 @@ from typing import Any
 from recommender.config.build import BuildConfig
 from recommender.corpus.formats import Format
 from recommender.corpus.reader import open_corpus
+from recommender.corpus.report import ReadReport
 from recommender.distributed import dask_cluster
 from recommender.errors import CorpusError, RecommenderError
 from recommender.index.related_index import RelatedIndex
@@ -46,6 +47,13 @@ class BuildSummary:
     seconds: dict[str, float]
     bytes_on_disk: int
     config: dict[str, Any] = field(default_factory=dict)
+    #: what reading left out or changed (:meth:`ReadReport.counts`): rejected records,
+    #: cut bodies and tag lists, links to ids not in the corpus
+    input: dict[str, int] = field(default_factory=dict)
+    #: the rejects file written by a build with ``skip_invalid`` (None without)
+    rejects: str | None = None
+    #: one line per kind of change reading made (:meth:`ReadReport.warnings`)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, ready for JSON."""
@@ -53,9 +61,13 @@ class BuildSummary:
 
 
 def _estimate_records(path: PathArg) -> int:
-    """Roughly how many records a file holds (its line count), to size a progress bar."""
+    """Roughly how many records a file holds (its line count), to size a progress bar;
+    0 (unknown) for gzip data, whose bytes say nothing about its lines."""
     count, last = 0, b"\n"
     with open(path, "rb") as fh:
+        if fh.read(2) == b"\x1f\x8b":
+            return 0
+        fh.seek(0)
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             count += chunk.count(b"\n")
             last = chunk[-1:]
@@ -68,14 +80,24 @@ class CorpusStream(Iterator[Article]):
     What a build reads from: nothing is held but the ids seen. It counts the articles of
     each file and those with editor links, times the reading itself (``read_seconds``),
     and gives the line-count estimate of its length as ``__length_hint__`` when asked to.
+    ``report`` says what reading left out or changed (see :func:`read_articles
+    <recommender.corpus.reader.read_articles>` for ``skip_invalid`` and the caps); ``done``
+    turns true once every file was read to its end. A corpus that yields no article at
+    all is a :class:`CorpusError` naming each file and why.
     """
 
     def __init__(self, paths: Sequence[PathArg], *, format: Format | None = None,
                  encoding: str = "utf-8", estimate: bool = False,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter, skip_invalid: bool = False,
+                 max_body_chars: int | None = None, max_tags: int | None = None) -> None:
         if not paths:
             raise CorpusError("no corpus files given; pass the path of at least one corpus file")
-        self._streams = open_corpus(paths, format=format, encoding=encoding)
+        self.report = ReadReport()
+        self._paths = [os.fspath(p) for p in paths]
+        self._streams = open_corpus(paths, format=format, encoding=encoding,
+                                    skip_invalid=skip_invalid, report=self.report,
+                                    max_body_chars=max_body_chars, max_tags=max_tags)
+        self.done = False
         self._hint = sum(_estimate_records(p) for p in paths) if estimate else 0
         self._clock = clock
         self._file = 0
@@ -92,6 +114,9 @@ class CorpusStream(Iterator[Article]):
                     break
                 self._file += 1
             else:
+                self.done = True
+                if not any(self.per_file):
+                    raise self._no_articles()
                 raise StopIteration
             self.per_file[self._file] += 1
             self.with_links += bool(article.related)
@@ -101,6 +126,21 @@ class CorpusStream(Iterator[Article]):
 
     def __length_hint__(self) -> int:
         return max(self._hint, sum(self.per_file))
+
+    def _no_articles(self) -> CorpusError:
+        rejected: dict[str, int] = {}
+        for reject in self.report.rejects:
+            rejected[reject.file] = rejected.get(reject.file, 0) + 1
+        why = []
+        for path in self._paths:
+            if rejected.get(path):
+                why.append(f"{path}: {rejected[path]:,} invalid records skipped")
+            elif os.path.getsize(path) == 0:
+                why.append(f"{path}: empty file (0 bytes)")
+            else:
+                why.append(f"{path}: no records (blank lines only, or a header alone)")
+        return CorpusError(f"cannot build an index from 0 articles ({'; '.join(why)}); check "
+                           "the export that wrote the corpus")
 
 
 def directory_bytes(path: PathArg) -> int:
@@ -134,10 +174,18 @@ def build_from_files(
     clock: Callable[[], float] = time.perf_counter,
     dask_scheduler: str | None = None,
     query: QueryConfig | None = None,
+    skip_invalid: bool = False,
+    rejects: PathArg | None = None,
 ) -> BuildSummary:
     """Read ``paths``, build the index, and save it with its model card at ``output``.
 
-    ``query`` is the default of the index's boxes (stored with it).
+    ``query`` is the default of the index's boxes (stored with it). Bodies and tag lists
+    are cut to ``config.max_body_chars`` and ``config.max_tags``. A bad record is an error
+    naming its file, line and field; with ``skip_invalid`` it is left out instead and
+    listed, with its reason, in the JSON Lines file ``rejects`` (default
+    :func:`rejects_path` of ``output``), written atomically once the corpus was read
+    (even when the build then fails, e.g. because no record was valid). What was left
+    out or changed is counted in the summary and the model card.
 
     Nothing is written until the build has succeeded, and the save replaces any index at
     ``output`` atomically: a bad corpus leaves the serving index as it was.
@@ -149,12 +197,20 @@ def build_from_files(
     stages = _StageClock(progress, clock)
     cluster: AbstractContextManager[object] = (
         nullcontext() if dask_scheduler is None else dask_cluster(dask_scheduler))
+    rejects_file = (rejects if rejects is not None else rejects_path(output)) \
+        if skip_invalid else None
     with cluster:
         start = clock()
         stream = CorpusStream(paths, format=format, encoding=encoding,
-                              estimate=progress is not None, clock=clock)
-        index = RelatedIndex.build(stream, config, query=query, n_jobs=n_jobs,
-                                   progress=stages)
+                              estimate=progress is not None, clock=clock,
+                              skip_invalid=skip_invalid, max_body_chars=config.max_body_chars,
+                              max_tags=config.max_tags)
+        try:
+            index = RelatedIndex.build(stream, config, query=query, n_jobs=n_jobs,
+                                       progress=stages)
+        finally:
+            if rejects_file is not None and stream.done:
+                stream.report.write_rejects(rejects_file)
         built = clock()
     neighbours_start = stages.starts.get("neighbours", built)
     # reading is interleaved with analysis: its share is the time spent inside the stream
@@ -175,9 +231,11 @@ def build_from_files(
         "sections": len(info["sections"]),
         "n_neighbors": info["n_neighbors"],
         "articles_with_editor_links": stream.with_links,
+        **stream.report.counts(),
     }
+    warnings = stream.report.warnings(rejects_file)
     card = render_model_card(corpus=corpus, counts=counts, config=config,
-                             seconds=seconds, version=package_version())
+                             seconds=seconds, version=package_version(), input_notes=warnings)
     save_start = clock()
     target = index.save(output, model_card=card)
     seconds["save"] = clock() - save_start
@@ -187,7 +245,17 @@ def build_from_files(
         tags=counts["tags"], sections=counts["sections"], n_neighbors=counts["n_neighbors"],
         seconds={k: round(v, 4) for k, v in seconds.items()},
         bytes_on_disk=directory_bytes(target), config=config.to_dict(),
+        input=stream.report.counts(), warnings=warnings,
+        rejects=None if rejects_file is None else os.fspath(rejects_file),
     )
+
+
+def rejects_path(output: PathArg) -> Path:
+    """Where a build that skips invalid records lists them: next to the index directory,
+    ``models/site`` -> ``models/site.rejects.jsonl`` (outside it, so the index directory
+    holds only what its manifest lists)."""
+    out = Path(output)
+    return out.with_name(out.name + ".rejects.jsonl")
 
 
 @dataclass(frozen=True)
@@ -286,4 +354,4 @@ def update_from_files(
 
 
 __all__ = ["BuildSummary", "CorpusStream", "UpdateSummary", "build_from_files",
-           "directory_bytes", "update_from_files"]
+           "directory_bytes", "rejects_path", "update_from_files"]

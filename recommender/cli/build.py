@@ -71,6 +71,8 @@ def _print_summary(summary: BuildSummary, fmt: out.OutputFormat) -> None:
         ("tags", summary.tags),
         ("sections", summary.sections),
         ("neighbours", f"{summary.n_neighbors} per article"),
+        *([("rejected", f"{summary.input.get('rejected_records', 0):,} records, listed in "
+                        f"{summary.rejects}")] if summary.rejects is not None else []),
         ("seconds", f"{stages}  (total {sum(s.values()):.2f})"),
         ("size on disk", out.human_bytes(summary.bytes_on_disk)),
     ]
@@ -79,8 +81,7 @@ def _print_summary(summary: BuildSummary, fmt: out.OutputFormat) -> None:
 
 
 @click.command("build")
-@click.argument("corpus", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "output_dir", default=None,
               type=click.Path(file_okay=False, path_type=Path),
               help="Index directory to write (replaced atomically if it exists). "
@@ -102,6 +103,19 @@ def _print_summary(summary: BuildSummary, fmt: out.OutputFormat) -> None:
               help=_config_help("language", "Language of articles without one: a code such as "
                                 "'fr', 'auto' to detect it per article, 'none' for no "
                                 "stemming or stop words."))
+@click.option("--max-body-chars", type=int, default=None,
+              help=_config_help("max_body_chars", "Cut longer bodies to this many characters "
+                                "(one warning with the count)."))
+@click.option("--max-tags", type=int, default=None,
+              help=_config_help("max_tags", "Keep the first this many tags of an article "
+                                "(one warning with the count)."))
+@click.option("--skip-invalid", is_flag=True,
+              help="Leave out invalid records instead of stopping at the first; each is "
+                   "listed with its file, line, field and reason in the rejects file.")
+@click.option("--rejects", "rejects", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help="JSON Lines file of the records --skip-invalid left out, written "
+                   "atomically. [default: INDEX.rejects.jsonl, next to the index]")
 @click.option("--jobs", "n_jobs", type=int, default=1, callback=_check_jobs,
               help="Worker processes for the neighbour computation (-1: every core).")
 @click.option("--dask-scheduler", metavar="ADDRESS", default=None,
@@ -120,11 +134,18 @@ def build(corpus: tuple[Path, ...], fmt: out.OutputFormat, **kwargs: Any) -> Non
     RECOMMENDER_<FIELD> environment variables, --set, then the named options.
     Prints a summary (articles, features, seconds per stage, size); the index
     directory also holds MODEL_CARD.md. A failed build leaves any existing index as it was.
+    An invalid record stops the build with its file, line and field, unless
+    --skip-invalid leaves it out (listed in the --rejects file). Gzip files
+    (corpus.jsonl.gz) are read as they are.
     """
     from recommender.pipeline import build_from_files
 
     named = {name: kwargs[name] for name in
-             ("tag_weight", "title_weight", "n_neighbors", "same_section", "language")}
+             ("tag_weight", "title_weight", "n_neighbors", "same_section", "language",
+              "max_body_chars", "max_tags")}
+    if kwargs["rejects"] is not None and not kwargs["skip_invalid"]:
+        raise click.UsageError("--rejects names the file of the records --skip-invalid "
+                               "leaves out: add --skip-invalid, or drop --rejects")
     n_jobs: int | None = kwargs["n_jobs"]
     if kwargs["dask_scheduler"] is not None:
         ctx = click.get_current_context()
@@ -145,5 +166,8 @@ def build(corpus: tuple[Path, ...], fmt: out.OutputFormat, **kwargs: Any) -> Non
             list(corpus), target, config, format=kwargs["corpus_format"],
             encoding=kwargs["encoding"], n_jobs=n_jobs, progress=progress,
             dask_scheduler=kwargs["dask_scheduler"], query=query,
+            skip_invalid=kwargs["skip_invalid"], rejects=kwargs["rejects"],
         )
+    for line in summary.warnings:
+        click.echo(f"warning: {line}", err=True)
     _print_summary(summary, fmt)

@@ -17,7 +17,8 @@ from typing import Any, Literal, get_args
 from recommender.corpus.fields import _show
 from recommender.errors import CorpusError
 
-__all__ = ["EXTENSIONS", "FORMATS", "Format", "file_format", "json_lines"]
+__all__ = ["COMPRESSED", "EXTENSIONS", "FORMATS", "Format", "file_format", "json_lines",
+           "parse_json_line"]
 
 Format = Literal["jsonl", "csv"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -34,14 +35,22 @@ EXTENSIONS: MappingProxyType[str, tuple[Format, str]] = MappingProxyType({
     ".tab": ("csv", "\t"),
 })
 
+#: extensions of compressed files whose format is that of the name without it
+#: (``export.jsonl.gz`` is JSON Lines); only readers that decompress accept them
+COMPRESSED = (".gz",)
+
 #: what a corpus reader's caller can do when the extension says nothing
 CORPUS_REMEDY = "pass format='jsonl' (one JSON object per line) or format='csv'"
 
 
 def file_format(
-    path: str | os.PathLike[str], format: str | None = None, *, remedy: str = CORPUS_REMEDY
+    path: str | os.PathLike[str], format: str | None = None, *, remedy: str = CORPUS_REMEDY,
+    compressed: bool = False,
 ) -> tuple[Format, str]:
     """The format of ``path`` and its CSV delimiter: ``format`` if given, else the extension's.
+
+    With ``compressed``, an extension of :data:`COMPRESSED` is looked through:
+    ``export.tsv.gz`` is tab-separated.
 
     Raises :class:`~recommender.errors.CorpusError` for a ``format`` other than
     ``"jsonl"``/``"csv"``/None, or for an extension missing from :data:`EXTENSIONS`
@@ -56,7 +65,10 @@ def file_format(
     """
     if format is not None and format not in FORMATS:
         raise CorpusError(f"format must be 'jsonl', 'csv' or None, got {format!r}")
-    suffix = Path(path).suffix.lower()
+    file = Path(path)
+    if compressed and file.suffix.lower() in COMPRESSED:
+        file = file.with_suffix("")
+    suffix = file.suffix.lower()
     known = EXTENSIONS.get(suffix)
     if format is None:
         if known is None:
@@ -83,12 +95,32 @@ def json_lines(
         if not text.strip():
             continue
         where = f"{name}, line {lineno}"
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(
-                f"{where}, column {exc.colno}: invalid JSON: {exc.msg}; {remedy}"
-            ) from None
-        if not isinstance(record, dict):
-            raise CorpusError(f"{where}: expected a JSON object, got {_show(record)}; {remedy}")
-        yield where, record
+        yield where, parse_json_line(text, where, remedy)
+
+
+def parse_json_line(text: str, where: str, remedy: str, *, cut: bool = False) -> dict[str, Any]:
+    """The JSON object on one line, or a :class:`~recommender.errors.CorpusError` naming
+    ``where``: invalid JSON, a number of more than 4,300 digits, nesting too deep for the
+    parser, or a value other than an object. ``cut`` says the line is the file's last and
+    has no line break, so invalid JSON there is most likely a truncated export.
+    """
+    try:
+        record = json.loads(text.rstrip("\r\n"))
+    except json.JSONDecodeError as exc:
+        why = (" (the last line has no line break: the file looks cut short, e.g. copied "
+               "while still being written)") if cut else ""
+        raise CorpusError(
+            f"{where}, column {exc.colno}: invalid JSON: {exc.msg.removesuffix(' at')}{why}; "
+            f"{remedy}"
+        ) from None
+    except RecursionError:
+        raise CorpusError(
+            f"{where}: invalid record: JSON nested too deeply to read; an article's fields "
+            "are strings, lists of strings or null"
+        ) from None
+    except ValueError as exc:  # e.g. "Exceeds the limit (4300 digits) for integer string"
+        raise CorpusError(f"{where}: invalid record: a value cannot be read ({exc}); an "
+                          "article's fields are strings, lists of strings or null") from None
+    if not isinstance(record, dict):
+        raise CorpusError(f"{where}: expected a JSON object, got {_show(record)}; {remedy}")
+    return record

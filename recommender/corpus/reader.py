@@ -41,13 +41,15 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from recommender.corpus.fields import (
     _Checker,
     _show,
 )
-from recommender.corpus.formats import Format, file_format, json_lines
+from recommender.corpus.formats import Format, file_format, parse_json_line
+from recommender.corpus.lines import Line, check_file, lines
+from recommender.corpus.report import REJECT_TEXT_CHARS, ReadReport, Reject
 from recommender.errors import CorpusError
 from recommender.records import Article
 from recommender.store.atomic import atomic_file
@@ -81,10 +83,8 @@ def _resolve(path: Any, format: Format | None) -> tuple[Path, str, Format, str]:
         raise CorpusError(f"expected a file path, got {_show(path)}")
     name = os.fspath(path)
     file = Path(path)
-    fmt, delimiter = file_format(path, format)
-    if file.is_dir() or not file.exists():  # pipes such as /dev/stdin are fine
-        what = "is a directory" if file.is_dir() else "does not exist"
-        raise CorpusError(f"{name}: {what}; pass the path of a corpus file")
+    check_file(file, name)
+    fmt, delimiter = file_format(path, format, compressed=True)
     return file, name, fmt, delimiter
 
 
@@ -101,33 +101,45 @@ def _check_encoding(encoding: str) -> str:
     return codec.name
 
 
-def _lines(file: Path, name: str, encoding: str) -> Iterator[tuple[int, str]]:
-    """Decoded physical lines with their 1-based numbers, so decode errors name the line."""
-    try:
-        fh = file.open("rb")
-    except OSError as exc:
-        raise CorpusError(f"{name}: cannot read the file ({exc.strerror})") from exc
-    with fh:
-        yield from _decode(fh, name, encoding)
+class _Session:
+    """One read: the shared id check and caps, and what to do with a bad record (raise,
+    or with ``skip_invalid`` note it in the report and go on)."""
+
+    def __init__(self, *, skip_invalid: bool = False, report: ReadReport | None = None,
+                 max_body_chars: int | None = None, max_tags: int | None = None) -> None:
+        self.checker = _Checker(max_body_chars=max_body_chars, max_tags=max_tags)
+        self.skip_invalid = skip_invalid
+        self.report = report if report is not None else ReadReport()
+        self.report._checker = self.checker
+
+    def reject(self, error: CorpusError, file: str, line: int, text: str,
+               record: Mapping[str, Any] | None = None) -> None:
+        """Raise ``error``, or with ``skip_invalid`` record it as a reject."""
+        if not self.skip_invalid:
+            raise error
+        raw_id = record.get("id") if record is not None else None
+        art_id = str(raw_id) if isinstance(raw_id, str | int) else None
+        self.report.rejects.append(Reject(
+            file=file, line=line, field=error.field, error=str(error), id=art_id,
+            text=text[:REJECT_TEXT_CHARS].rstrip("\r\n"),
+        ))
 
 
-def _decode(fh: BinaryIO, name: str, encoding: str) -> Iterator[tuple[int, str]]:
-    for lineno, raw in enumerate(fh, 1):
+def _iter_jsonl(file: Path, name: str, encoding: str, session: _Session) -> Iterator[Article]:
+    for line in lines(file, name, encoding):
+        if line.error is None and not line.text.strip():
+            continue
+        where = f"{name}, line {line.number}"
+        record = None
         try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError as exc:
-            bad = raw[exc.start : exc.end]
-            raise CorpusError(
-                f"{name}, line {lineno}: bytes {bad!r} at byte {exc.start + 1} are not valid "
-                f"{encoding}; re-save the file as UTF-8 or pass the right encoding= "
-                "(e.g. 'cp1252')"
-            ) from None
-        yield lineno, text.removeprefix("\ufeff") if lineno == 1 else text
-
-
-def _iter_jsonl(file: Path, name: str, encoding: str, checker: _Checker) -> Iterator[Article]:
-    for where, record in json_lines(_lines(file, name, encoding), name, _JSONL_REMEDY):
-        yield checker.article(record, where)
+            if line.error is not None:
+                raise line.error
+            record = parse_json_line(line.text, where, _JSONL_REMEDY, cut=line.cut)
+            article = session.checker.article(record, where)
+        except CorpusError as exc:
+            session.reject(exc, name, line.number, line.text, record)
+            continue
+        yield article
 
 
 def _header(name: str, cells: list[str]) -> list[str]:
@@ -145,20 +157,48 @@ def _header(name: str, cells: list[str]) -> list[str]:
     return columns
 
 
+class _CsvLines:
+    """Feeds the csv reader one line at a time and keeps what the current record was made
+    of: its text (for a rejects file), lines that could not be decoded, a cut last line."""
+
+    def __init__(self, lines: Iterator[Line]) -> None:
+        self.lines = lines
+        self.text: list[str] = []
+        self.errors: list[CorpusError] = []
+        self.cut = False
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.lines:
+            self.text.append(line.text)
+            if line.error is not None:
+                self.errors.append(line.error)
+            self.cut = line.cut
+            yield line.text
+
+    def take(self) -> tuple[str, CorpusError | None]:
+        """The current record's text and first decoding error; starts the next record."""
+        text, error = "".join(self.text), (self.errors[0] if self.errors else None)
+        self.text, self.errors = [], []
+        return text, error
+
+
 def _iter_csv(
-    file: Path, name: str, encoding: str, checker: _Checker, delimiter: str
+    file: Path, name: str, encoding: str, session: _Session, delimiter: str
 ) -> Iterator[Article]:
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
-    lines = (text for _, text in _lines(file, name, encoding))
-    first = next(lines, None)
+    source = _CsvLines(lines(file, name, encoding))
+    texts = iter(source)
+    first = next(texts, None)
     if first is None:
         raise CorpusError(
             f"{name}: empty file; a CSV corpus needs a header row with an 'id' column"
         )
+    if source.errors:
+        raise source.errors[0]
     if delimiter not in first:
         delimiter = next((d for d in ("\t", ";") if d in first), delimiter)
-    reader = csv.reader(chain([first], lines), delimiter=delimiter, strict=True)
+    reader = csv.reader(chain([first], texts), delimiter=delimiter, strict=True)
     columns: list[str] | None = None
     previous = 0
     while True:
@@ -167,53 +207,79 @@ def _iter_csv(
         except StopIteration:
             return
         except csv.Error as exc:
-            raise CorpusError(
-                f"{name}, line {previous + 1}: malformed CSV record: {exc}; check its quotes"
-            ) from None
+            start, previous = previous + 1, reader.line_num
+            text, _ = source.take()
+            why = (" (the file ends inside a quoted cell: it looks cut short)"
+                   if source.cut and "end of data" in str(exc) else "")
+            session.reject(CorpusError(
+                f"{name}, line {start}: malformed CSV record: {exc}{why}; check its quotes"
+            ), name, start, text)
+            continue
         start, previous = previous + 1, reader.line_num
+        text, error = source.take()
         if columns is None:
             columns = _header(name, row)
-        elif any(cell.strip() for cell in row):
-            where = f"{name}, line {start}"
-            if len(row) > len(columns):
+            continue
+        if error is None and not any(cell.strip() for cell in row):
+            continue
+        record = dict(zip(columns, row, strict=False))
+        where = f"{name}, line {start}"
+        try:
+            if error is not None:
+                raise error
+            if len(row) != len(columns):
                 raise CorpusError(
                     f"{where}: {len(row)} cells but the header has {len(columns)} columns; "
-                    f"quote cells that contain the delimiter {delimiter!r}"
+                    f"quote cells that contain the delimiter {delimiter!r} or a line break, "
+                    "and give every row all the columns (empty cells for empty fields)"
                 )
-            yield checker.article(dict(zip(columns, row, strict=False)), where, split=True)
+            article = session.checker.article(record, where, split=True)
+        except CorpusError as exc:
+            session.reject(exc, name, start, text, record)
+            continue
+        yield article
 
 
 def _iter_file(
-    path: Any, format: Format | None, encoding: str, checker: _Checker
+    path: Any, format: Format | None, encoding: str, session: _Session
 ) -> Iterator[Article]:
     file, name, fmt, delimiter = _resolve(path, format)
     codec = _check_encoding(encoding)
     if fmt == "jsonl":
-        return _iter_jsonl(file, name, codec, checker)
-    return _iter_csv(file, name, codec, checker, delimiter)
+        return _iter_jsonl(file, name, codec, session)
+    return _iter_csv(file, name, codec, session, delimiter)
 
 
 def iter_articles(
-    path: PathArg, *, format: Format | None = None, encoding: str = "utf-8"
+    path: PathArg, *, format: Format | None = None, encoding: str = "utf-8",
+    skip_invalid: bool = False, report: ReadReport | None = None,
+    max_body_chars: int | None = None, max_tags: int | None = None,
 ) -> Iterator[Article]:
     """Stream the articles of one file, validating each line as it is read.
 
     For archives too big to hold at once. The path, format and encoding are checked when
-    this is called; line errors surface while iterating.
+    this is called; line errors surface while iterating. The other options are
+    :func:`read_articles`'.
     """
-    return _iter_file(path, format, encoding, _Checker())
+    session = _Session(skip_invalid=skip_invalid, report=report,
+                       max_body_chars=max_body_chars, max_tags=max_tags)
+    return _iter_file(path, format, encoding, session)
 
 
 def open_corpus(
-    paths: Sequence[PathArg], *, format: Format | None = None, encoding: str = "utf-8"
+    paths: Sequence[PathArg], *, format: Format | None = None, encoding: str = "utf-8",
+    skip_invalid: bool = False, report: ReadReport | None = None,
+    max_body_chars: int | None = None, max_tags: int | None = None,
 ) -> list[Iterator[Article]]:
     """One lazy stream per file, sharing one id check: ids are unique across all files.
 
     Every path, format and the encoding are checked now; line errors surface while
-    iterating, a repeated id naming where it was first seen.
+    iterating, a repeated id naming where it was first seen. The other options are
+    :func:`read_articles`'; ``report`` is complete once every stream is exhausted.
     """
-    checker = _Checker()
-    return [_iter_file(p, format, encoding, checker) for p in paths]
+    session = _Session(skip_invalid=skip_invalid, report=report,
+                       max_body_chars=max_body_chars, max_tags=max_tags)
+    return [_iter_file(p, format, encoding, session) for p in paths]
 
 
 def read_articles(
@@ -221,23 +287,36 @@ def read_articles(
     *,
     format: Format | None = None,
     encoding: str = "utf-8",
+    skip_invalid: bool = False,
+    report: ReadReport | None = None,
+    max_body_chars: int | None = None,
+    max_tags: int | None = None,
 ) -> list[Article]:
     """Read and validate one or more corpus files into a list of articles.
 
     The format comes from the extension (``.jsonl``/``.ndjson``/``.json-lines``/
     ``.jsonlines``: JSON Lines; ``.csv``; ``.tsv``/``.tab``: tab-separated; the table is
-    :data:`recommender.corpus.formats.EXTENSIONS`) unless ``format`` is given. Ids must be unique
-    across all files. Raises :class:`CorpusError` naming the file, line and field.
+    :data:`recommender.corpus.formats.EXTENSIONS`) unless ``format`` is given; a ``.gz``
+    after it (``export.jsonl.gz``), or gzip data under any name, is decompressed as read.
+    Ids must be unique across all files. Raises :class:`CorpusError` naming the file,
+    line and field; with ``skip_invalid`` a bad record is left out and noted in ``report``
+    (a :class:`~recommender.corpus.report.ReadReport`) instead, while a file that cannot
+    be read at all (missing, not a file, empty, changed while read) still raises.
+    ``max_body_chars`` and ``max_tags`` cut longer bodies and tag lists (counted in
+    ``report.truncated``, logged once); None keeps them whole.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     if not paths:
         raise CorpusError("no corpus files given; pass a path or a list of paths")
-    checker = _Checker()
+    session = _Session(skip_invalid=skip_invalid, report=report,
+                       max_body_chars=max_body_chars, max_tags=max_tags)
     articles: list[Article] = []
     for path in paths:
-        articles.extend(_iter_file(path, format, encoding, checker))
+        articles.extend(_iter_file(path, format, encoding, session))
     logger.debug("read %d articles from %d file(s)", len(articles), len(paths))
+    for line in session.report.warnings():
+        logger.warning("%s", line)
     return articles
 
 

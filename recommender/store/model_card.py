@@ -43,11 +43,14 @@ def render_model_card(
     version: str,
     built: dt.datetime | None = None,
     evaluation: str | None = None,
+    input_notes: Sequence[str] = (),
 ) -> str:
     """Markdown describing one build.
 
-    ``counts`` are shown in order (e.g. articles, features, tags); ``seconds`` per stage.
-    ``evaluation`` is Markdown for the Evaluation section; None says it was not evaluated.
+    ``counts`` are shown in order (e.g. articles, features, tags; rejected records);
+    ``seconds`` per stage. ``evaluation`` is Markdown for the Evaluation section; None says
+    it was not evaluated. ``input_notes`` are what reading left out or changed (skipped
+    records, cut bodies), one bullet each under the corpus table.
 
     Examples
     --------
@@ -70,6 +73,8 @@ def render_model_card(
         "|---|---:|---|",
     ]
     lines += [f"| {_cell(f.path)} | {f.articles} | `{f.sha256[:DIGEST_PREFIX]}` |" for f in corpus]
+    if input_notes:
+        lines += ["", "Read with changes:", ""] + [f"- {note}" for note in input_notes]
     lines += ["", "## Counts", "", "| what | count |", "|---|---:|"]
     lines += [f"| {_cell(name)} | {value} |" for name, value in counts.items()]
     lines += ["", "## Build settings", "", "| setting | value |", "|---|---|"]
