@@ -134,7 +134,8 @@ class CorpusStream(Iterator[Article]):
         why = []
         for path in self._paths:
             if rejected.get(path):
-                why.append(f"{path}: {rejected[path]:,} invalid records skipped")
+                count = rejected[path]
+                why.append(f"{path}: {count:,} invalid record{'s' * (count != 1)} skipped")
             elif os.path.getsize(path) == 0:
                 why.append(f"{path}: empty file (0 bytes)")
             else:

@@ -208,7 +208,7 @@ ERROR_CASES = [
     ),
     (
         '{"id": "x", "title": " ", "body": "", "tags": [" "]}',
-        r"line 3: article 'x' has no title, body or tags",
+        r"line 3, field 'title': article 'x' has no title, body or tags",
     ),
 ]
 
@@ -339,7 +339,7 @@ CSV_ERRORS = [
     # a record spanning lines 3-4 is reported at the line where it starts
     ('id,title,published\nx,t,\ny,"two\nlines",soon\n', r", line 3, field 'published'"),
     ("id,title\nx,t\nx,u\n", r", line 3, field 'id': duplicate id 'x', first seen at .*line 2"),
-    ("id,title\nx,t\ny,\n", r", line 3: article 'y' has no title, body or tags"),
+    ("id,title\nx,t\ny,\n", r", line 3, field 'title': article 'y' has no title, body or tags"),
     ('id,title\nx,t\ny,"unterminated\nz,t\n', r", line 3: malformed CSV record: .*quotes"),
     ('id,title\n"x" ,t\n', r", line 2: malformed CSV record"),
     ("id,title,language\nx,t,english\n", r", line 2, field 'language'"),

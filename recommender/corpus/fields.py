@@ -99,8 +99,8 @@ class _Checker:
         tags = _strings(rec.get("tags"), where, "tags", split=split, ints=False)
         if not (tags or title.strip() or body.strip()):
             raise CorpusError(
-                f"{where}: article {art_id!r} has no title, body or tags, so there is "
-                "nothing to compare it by; fill in one of them or remove the article",
+                f"{where}, field 'title': article {art_id!r} has no title, body or tags, so "
+                "there is nothing to compare it by; fill in one of them or remove the article",
                 field="title",
             )
         section = _text(rec.get("section"), where, "section").strip()

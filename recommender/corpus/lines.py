@@ -121,6 +121,9 @@ def _decode(fh: Iterable[bytes], name: str, encoding: str) -> Iterator[Line]:
     for lineno, raw in enumerate(fh, 1):
         cut = not raw.endswith(b"\n")
         error = None
+        if lineno == 1 and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # the whole file: fatal
+            raise CorpusError(f"{name}, line 1: the file starts with a UTF-16 byte-order "
+                              "mark; convert it to UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)")
         if b"\x00" in raw:
             error = CorpusError(
                 f"{name}, line {lineno}: NUL byte at byte {raw.index(0) + 1}; this is not "
@@ -131,10 +134,7 @@ def _decode(fh: Iterable[bytes], name: str, encoding: str) -> Iterator[Line]:
         except UnicodeDecodeError as exc:
             text = raw.decode(encoding, "replace")
             bad = raw[exc.start : exc.end]
-            utf16 = lineno == 1 and raw[:2] in (b"\xff\xfe", b"\xfe\xff")
             error = error or CorpusError(
-                f"{name}, line {lineno}: the file starts with a UTF-16 byte-order mark; "
-                "convert it to UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)" if utf16 else
                 f"{name}, line {lineno}: bytes {bad!r} at byte {exc.start + 1} are not valid "
                 f"{encoding}; re-save the file as UTF-8 or pass the right encoding= "
                 "(e.g. 'cp1252')"

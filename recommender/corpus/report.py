@@ -100,6 +100,7 @@ class ReadReport:
 
     def write_rejects(self, path: str | os.PathLike[str]) -> Path:
         """Write the rejects as JSON Lines, atomically (an empty file when none)."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as fh:
             for reject in self.rejects:
                 line = json.dumps(reject.to_dict(), ensure_ascii=True)
