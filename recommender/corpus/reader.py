@@ -21,13 +21,21 @@ Accepted values, per field:
 - ``language``: a string or null, stripped and lower-cased: ``"fr"``, ``"pt-br"``.
 
 An article needs a title, a body or a tag: without any there is nothing to compare it by.
-Blank lines are skipped, a UTF-8 byte-order mark is tolerated, unknown fields are ignored.
+Blank lines are skipped, a UTF-8 byte-order mark and CRLF line ends are tolerated, unknown
+fields are ignored. Text may not hold lone UTF-16 surrogates nor NUL; one-line fields (id,
+tags, related, translation_of, section) no control character either (tab, line break).
+Gzip data is read whatever the name (``export.jsonl.gz``); a FIFO, device or directory is
+refused before it is opened, and a file that changes while it is read is an error
+(:mod:`recommender.corpus.lines`). ``skip_invalid`` turns record errors into rejects
+(:class:`~recommender.corpus.report.ReadReport`).
 
 CSV files need a header row with an ``id`` column (names are case-insensitive); ``tags``
 and ``related`` cells hold several values separated by ``|``, or by ``;`` when the cell has
-no ``|``. The delimiter is ``,`` (tab for ``.tsv`` and ``.tab``), unless the header line
-holds none of it but does hold a tab or ``;``. Quoting is strict (a stray quote is an
-error, not a silently merged record). Errors give the physical line where the record starts.
+no ``|``. Every row has as many cells as the header (a short row is most often half of a
+record split by an unquoted line break). The delimiter is ``,`` (tab for ``.tsv`` and
+``.tab``), unless the header line holds none of it but does hold a tab or ``;``. Quoting
+is strict (a stray quote is an error, not a silently merged record). Errors give the
+physical line where the record starts.
 """
 
 from __future__ import annotations
