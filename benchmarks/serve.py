@@ -82,16 +82,18 @@ def start_server(path: Path, port: int) -> subprocess.Popen[str]:
 
 async def drive(url: str, requests: list[tuple[str, str, Any]], seconds: float, clients: int,
                 during: Any = None) -> dict[str, Any]:
-    """Closed-loop clients for ``seconds``; ``during`` (a coroutine function) runs beside."""
+    """Closed-loop clients for ``seconds``; with ``during`` (a coroutine function run
+    beside them), until it ends instead."""
     latencies: list[float] = []
     errors: list[str] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        stop = time.monotonic() + seconds
+        stop = time.monotonic() + (seconds if during is None else 1e9)
+        done = asyncio.Event()
 
         async def one(seed: int) -> None:
             rng = random.Random(seed)
-            while time.monotonic() < stop:
+            while time.monotonic() < stop and not done.is_set():
                 method, target, body = rng.choice(requests)
                 t0 = time.perf_counter()
                 try:
@@ -107,7 +109,12 @@ async def drive(url: str, requests: list[tuple[str, str, Any]], seconds: float, 
         t0 = time.perf_counter()
         tasks = [one(i) for i in range(clients)]
         if during is not None:
-            tasks.append(during())
+            async def beside() -> None:
+                try:
+                    await during()
+                finally:
+                    done.set()
+            tasks.append(beside())
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - t0
     return {"requests": len(latencies), "errors": len(errors), "error_samples": errors[:3],
@@ -188,12 +195,17 @@ def main(argv: list[str] | None = None) -> int:
             source = RelatedIndex.load(path)
 
             async def publish() -> None:
+                """Publish, wait until the server serves it, pause; ``--swaps`` times."""
                 gap = a.seconds / (a.swaps + 1)
-                for _ in range(a.swaps):
-                    await asyncio.sleep(gap)
-                    t = time.perf_counter()
-                    await asyncio.to_thread(source.save, path)
-                    swap_times.append(time.perf_counter() - t)
+                async with httpx.AsyncClient(base_url=url, timeout=30) as admin:
+                    for _ in range(a.swaps):
+                        await asyncio.sleep(gap)
+                        version = (await admin.get("/healthz")).json()["version"]
+                        t = time.perf_counter()
+                        await asyncio.to_thread(source.save, path)
+                        while (await admin.get("/healthz")).json()["version"] == version:
+                            await asyncio.sleep(0.05)
+                        swap_times.append(time.perf_counter() - t)
 
             results["related_during_swaps"] = asyncio.run(
                 drive(url, related, a.seconds, a.clients, during=publish))
@@ -209,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         "articles": a.articles, "clients": a.clients, "seconds_per_phase": a.seconds,
         "build_s": None if build_s is None else round(build_s, 1),
         "server_ready_s": round(ready_s, 2),
-        "publish_s": [round(t, 2) for t in swap_times],
+        "publish_to_served_s": [round(t, 2) for t in swap_times],
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "platform": platform.platform()},
         "results": results,
