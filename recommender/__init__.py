@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from recommender.config.build import BuildConfig
     from recommender.corpus.reader import read_articles
     from recommender.evaluation.harness import evaluate
+    from recommender.index.handle import IndexHandle
     from recommender.index.related_index import RelatedIndex
     from recommender.learn.tune import tune
     from recommender.query.config import QueryConfig
@@ -42,6 +43,7 @@ __all__ = [
     "CorpusError",
     "Explanation",
     "IndexFormatError",
+    "IndexHandle",
     "IndexIntegrityError",
     "QueryConfig",
     "RecommenderError",
@@ -58,6 +60,7 @@ __all__ = [
 _LAZY = {
     "ArticleVectorizer": "recommender.vectorize.vectorizer",
     "BuildConfig": "recommender.config.build",
+    "IndexHandle": "recommender.index.handle",
     "QueryConfig": "recommender.query.config",
     "RelatedIndex": "recommender.index.related_index",
     "evaluate": "recommender.evaluation.harness",

@@ -91,7 +91,7 @@ def test_every_command_has_help(command: list[str]) -> None:
 
 def test_commands_are_the_documented_ones() -> None:
     assert set(COMMANDS) == {"build", "related", "similar", "info", "evaluate", "demo",
-                             "update", "tune"}
+                             "update", "tune", "serve"}
 
 
 def test_version() -> None:

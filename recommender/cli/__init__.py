@@ -36,6 +36,7 @@ _COMMANDS = {
     "evaluate": "recommender.cli.evaluate:evaluate_command",
     "info": "recommender.cli.info:info",
     "related": "recommender.cli.query:related_command",
+    "serve": "recommender.cli.serve:serve_command",
     "similar": "recommender.cli.query:similar_command",
     "tune": "recommender.cli.tune:tune_command",
     "update": "recommender.cli.update:update_command",
@@ -130,6 +131,7 @@ def main() -> None:
       recommender similar models/site < draft.json
       recommender update models/site --add new.jsonl --remove OLD-ID
       recommender info models/site
+      recommender serve models/site
       recommender demo
     """
 
