@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from recommender import RelatedIndex
 from recommender.learn.cv import cross_validate
-from recommender.learn.features import FEATURES, candidate_pairs, pair_features
+from recommender.learn.features import (
+    FEATURES,
+    NEIGHBOUR_LINK_DEPTH,
+    candidate_pairs,
+    link_adjacency,
+    pair_features,
+)
 from recommender.learn.folds import query_folds, training_links, training_mask
 
 
@@ -55,6 +61,32 @@ def test_features_are_what_they_say(tmp_path):
     np.testing.assert_allclose(f[:, col["text"]] + f[:, col["title"]] + f[:, col["tags"]],
                                f[:, col["similarity"]], atol=1e-9)
     assert ((f[:, col["rank"]] >= 0) & (f[:, col["rank"]] < 1)).all()  # stored: ranked
+
+
+def test_neighbour_links_count_what_the_nearest_neighbours_link_to_never_the_own_links():
+    index = RelatedIndex.build(make_corpus(per_cluster=8))
+    parts = index._parts
+    table, graph = parts.table, parts.graph
+    source = 0
+    order = np.argsort(-np.asarray(graph.similarity[source], dtype=np.float64), kind="stable")
+    nearest = np.asarray(graph.neighbors[source])[order]
+    sims = np.asarray(graph.similarity[source], dtype=np.float64)[order]
+    first, second, far = int(nearest[0]), int(nearest[1]), int(nearest[-1])
+    assert NEIGHBOUR_LINK_DEPTH < len(nearest)  # the last stored one is past the depth
+    target, own = int(nearest[3]), int(nearest[4])
+    ids = table.ids
+    links = {ids[first]: [ids[target]], ids[second]: [ids[target]], ids[far]: [ids[own]],
+             ids[source]: [ids[own]]}
+    adjacency = link_adjacency(table.n_rows, table.positions, links)
+    f = pair_features(parts, np.array([source, source]), np.array([target, own]),
+                      adjacency=adjacency)
+    weighted, count = FEATURES.index("neighbour_links"), FEATURES.index("neighbour_links_count")
+    np.testing.assert_allclose(f[0, [weighted, count]], [np.log1p(sims[0] + sims[1]),
+                                                          np.log1p(2)], rtol=1e-5)
+    # ``own`` is linked by the source itself and by a neighbour past the depth: 0
+    assert f[1, weighted] == f[1, count] == 0.0
+    without = pair_features(parts, np.array([source]), np.array([target]))
+    assert without[0, weighted] == without[0, count] == 0.0  # no links given
 
 
 def test_a_rule_the_formula_cannot_see_is_learned():

@@ -50,6 +50,8 @@ def test_the_learned_rule_orders_the_served_lists(dated_rule, tmp_path):
     assert loaded.info()["learned"]["model"] == report.chosen
     assert [r.id for r in loaded.related(arts[3].id, k=5)] == \
         [r.id for r in tuned.related(arts[3].id, k=5)]
+    before, after = tuned._parts.learned.adjacency, loaded._parts.learned.adjacency
+    assert before.nnz > 0 and (before != after).nnz == 0  # the links it reads, kept
     # the model is arrays, read without unpickling: only the vectorizer is a joblib file
     joblib_files = sorted(p.name for p in (tmp_path / "tuned").glob("*.joblib"))
     assert joblib_files == ["vectorizer.joblib"]
@@ -123,7 +125,12 @@ def test_evaluating_a_tuned_index_on_its_own_links_warns_and_gives_the_cv_figure
 def test_a_drafts_features_are_its_rows_features(dated_rule):
     """A draft is scored on the same columns as a row; only what needs a stored row
     (its rank among its candidates' rows, its own hub) is read another way."""
-    from recommender.learn.features import FEATURES, pair_features, stored_in_degree
+    from recommender.learn.features import (
+        FEATURES,
+        link_adjacency,
+        pair_features,
+        stored_in_degree,
+    )
     from recommender.learn.tuned import Draft, draft_features
 
     index, arts = dated_rule
@@ -133,13 +140,37 @@ def test_a_drafts_features_are_its_rows_features(dated_rule):
     candidates = candidates[candidates >= 0]
     links_in = np.arange(parts.table.n_rows, dtype=np.float64) % 3
     in_degree = stored_in_degree(parts)
+    ids = parts.table.ids
+    links = {ids[int(c)]: [ids[int(d)] for d in candidates[::3]] for c in candidates[::2]}
+    adjacency = link_adjacency(parts.table.n_rows, parts.table.positions, links)
     as_row = pair_features(parts, np.full(len(candidates), row), candidates, links_in,
-                           in_degree)
+                           in_degree, adjacency)
     x = parts.space.X[row]
     sims = as_row[:, FEATURES.index("similarity")]
     draft = Draft(x=x, date=parts.table.published[row],
                   section=int(parts.table.section_codes[row]),
                   tag_codes=parts.table.tags.row(row), hub=float(parts.graph.hubs[row]))
-    as_draft = draft_features(parts, draft, candidates, sims, links_in, in_degree)
+    as_draft = draft_features(parts, draft, candidates, sims, links_in, in_degree, adjacency)
+    assert as_row[:, FEATURES.index("neighbour_links_count")].any()
     same = [i for i, name in enumerate(FEATURES) if name not in ("rank", "reverse_rank")]
     np.testing.assert_allclose(as_draft[:, same], as_row[:, same], rtol=1e-5, atol=1e-6)
+
+
+def test_a_ranking_tuned_on_fewer_features_reads_only_those():
+    """Indexes tuned before a feature existed name their features in the manifest; the
+    model reads those columns, in that order."""
+    from recommender.learn.cv import MODELS
+    from recommender.learn.export import LearnedRanker
+    from recommender.learn.features import FEATURES
+    from recommender.learn.tuned import TunedRanking
+
+    rng = np.random.default_rng(0)
+    names = ["title", "similarity", "shared_tags"]
+    full = rng.random((200, len(FEATURES)))
+    columns = [FEATURES.index(n) for n in names]
+    labels = full[:, columns[0]] + full[:, columns[2]] > 1.0
+    model = MODELS["linear"]().fit(full[:, columns], labels)
+    ranking = TunedRanking(LearnedRanker.from_estimator(model), np.zeros(5), np.zeros(5),
+                           None, {"features": names})
+    np.testing.assert_allclose(ranking.scores(full), model.predict_proba(full[:, columns])[:, 1],
+                               rtol=1e-9)

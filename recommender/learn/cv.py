@@ -23,7 +23,9 @@ from recommender.index.related_index import RelatedIndex
 from recommender.learn.features import (
     FEATURES,
     candidate_pairs,
+    link_adjacency,
     links_in_counts,
+    neighbour_links,
     pair_features,
 )
 from recommender.learn.folds import query_folds, training_links, training_mask
@@ -128,6 +130,7 @@ def cross_validate(index: RelatedIndex, articles_or_links: Sequence[Article] | S
                                              pairs.features)
     ids = table.ids
     in_column = FEATURES.index("candidate_links_in")
+    through = FEATURES.index("neighbour_links")
     total_links = sum(len(t) for t in links.values())
     result = CrossValidation(queries=len(queries), links=total_links,
                              recall_at_k=float(labels.sum()) / max(total_links, 1), k=k,
@@ -138,10 +141,12 @@ def cross_validate(index: RelatedIndex, articles_or_links: Sequence[Article] | S
         test_rows = np.array([table.positions[q] for q in fold], dtype=np.int64)
         held = np.isin(sources, test_rows)
         train = training_mask(sources, candidates, test_rows)
-        counts = links_in_counts(table.n_rows, table.positions,
-                                 training_links(links, set(fold)))[candidates]
+        learnable = training_links(links, set(fold))
+        counts = links_in_counts(table.n_rows, table.positions, learnable)[candidates]
         # a training pair's own link is not evidence about it: leave it out of the count
         features[:, in_column] = np.log1p(np.where(train, counts - labels, counts))
+        features[:, through:through + 2] = neighbour_links(
+            parts, sources, candidates, link_adjacency(table.n_rows, table.positions, learnable))
         score_of = {"formula": -stored_rank.astype(np.float64)}
         for name in models:
             model = MODELS[name]()

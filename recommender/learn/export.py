@@ -119,16 +119,18 @@ def _tree_raw(a: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Walk:
-    """The trees prepared for inputs without missing values: a leaf points to itself
-    with an infinite threshold, so every tree takes the same number of steps (the
-    deepest leaf's depth) with three gathers each and no test for leaves. Half the time
-    of :func:`_tree_raw` on a 50-pair pool."""
+    """The trees prepared for inputs without missing values. Every node's test is
+    computed for all inputs at once (one gather and one comparison); then each tree is
+    walked a fixed number of steps (the deepest leaf's depth), a step being one lookup in
+    those tests and one in a child table where a leaf is its own child on both sides.
+    Two flat gathers a step instead of six: about a third of the time of walking the
+    nodes' features and thresholds step by step on a 50-pair pool."""
 
     roots: np.ndarray
     feature: np.ndarray
     threshold: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
+    #: ``children[2 * node + went_left]``: the next node (a leaf: itself)
+    children: np.ndarray
     value: np.ndarray
     baseline: float
     depth: int
@@ -137,8 +139,9 @@ class _Walk:
     def of(cls, a: dict[str, np.ndarray]) -> _Walk:
         leaf = a["leaf"]
         own = np.arange(len(leaf))
-        left = np.where(leaf, own, a["left"])
-        right = np.where(leaf, own, a["right"])
+        children = np.empty(2 * len(leaf), dtype=np.int64)
+        children[0::2] = np.where(leaf, own, a["right"])
+        children[1::2] = np.where(leaf, own, a["left"])
         depth = np.zeros(len(leaf), dtype=np.int64)
         for tree_root in a["roots"].tolist():  # depth of each node, root first
             stack = [tree_root]
@@ -149,14 +152,16 @@ class _Walk:
                         depth[child] = depth[node] + 1
                         stack.append(int(child))
         return cls(roots=a["roots"], feature=np.where(leaf, 0, a["feature"]),
-                   threshold=np.where(leaf, np.inf, a["threshold"]), left=left, right=right,
+                   threshold=np.where(leaf, np.inf, a["threshold"]), children=children,
                    value=a["value"], baseline=float(a["baseline"][0]),
                    depth=int(depth.max()) if len(depth) else 0)
 
     def raw(self, x: np.ndarray) -> np.ndarray:
+        # (nodes, inputs) then flat: gathering whole rows of x.T is the cheap direction
+        tests = (np.ascontiguousarray(x.T)[self.feature] <= self.threshold[:, None]).ravel()
+        offset = np.arange(len(x))[:, None]
         node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
-        rows = np.arange(len(x))[:, None]
         for _ in range(self.depth):
-            go_left = x[rows, self.feature[node]] <= self.threshold[node]
-            node = np.where(go_left, self.left[node], self.right[node])
-        return self.value[node].sum(axis=1) + self.baseline
+            went_left = tests.take(node * len(x) + offset)
+            node = self.children.take(2 * node + went_left)
+        return self.value.take(node).sum(axis=1) + self.baseline

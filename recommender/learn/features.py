@@ -2,7 +2,9 @@
 
 Everything comes from what the index stores: the three similarity blocks, the stored
 neighbour rows (rank both ways), hub scores, dates, sections, tags and row lengths; and,
-from the training links only, how often editors link to the candidate.
+from the training links only, how often editors link to the candidate and how often
+the source's nearest neighbours link to it (the site's editors vouching for a candidate
+through similar articles; never the source's own links).
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ FEATURES: tuple[str, ...] = (
     "hub_source", "log_days_apart", "dated", "candidate_newer", "same_section",
     "shared_tags", "candidate_links_in", "log_terms_candidate", "log_terms_source",
     "shared_terms", "shared_idf", "max_shared_idf", "candidate_title_in_source",
-    "source_title_in_candidate", "stored_in_degree",
+    "source_title_in_candidate", "stored_in_degree", "neighbour_links",
+    "neighbour_links_count",
 )
+#: the source's most similar stored neighbours whose editor links are counted
+NEIGHBOUR_LINK_DEPTH = 20
 #: pairs whose rows are multiplied at a time (bounds the memory of the products)
 _CHUNK = 20_000
 
@@ -39,10 +44,12 @@ def candidate_pairs(parts: IndexParts, rows: np.ndarray) -> tuple[np.ndarray, np
 
 def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray,
                   links_in: np.ndarray | None = None,
-                  in_degree: np.ndarray | None = None) -> np.ndarray:
+                  in_degree: np.ndarray | None = None,
+                  adjacency: sp.csr_matrix | None = None) -> np.ndarray:
     """A (pairs, len(FEATURES)) float64 matrix. ``links_in[p]``: editor links pointing
     to row p in the training links (zeros when None); ``in_degree[p]``: stored rows that
-    hold row p (:func:`stored_in_degree` when None)."""
+    hold row p (:func:`stored_in_degree` when None); ``adjacency``: the training links
+    as an undirected (n, n) matrix (:func:`link_adjacency`; neighbour links 0 when None)."""
     out = np.zeros((len(sources), len(FEATURES)), dtype=np.float64)
     column = {name: i for i, name in enumerate(FEATURES)}
     blocks = _block_similarities(parts, sources, candidates)
@@ -50,7 +57,7 @@ def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray
     out[:, column["similarity"]] = blocks.sum(axis=1)
     out[:, column["rank"]] = _rank_in_row(parts, sources, candidates)
     out[:, column["reverse_rank"]] = _rank_in_row(parts, candidates, sources)
-    hubs = np.asarray(parts.graph.hubs, dtype=np.float64)
+    hubs = parts.graph.hubs
     out[:, column["hub_candidate"]] = hubs[candidates]
     out[:, column["hub_source"]] = hubs[sources]
     table = parts.table
@@ -64,14 +71,70 @@ def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray
     out[:, column["shared_tags"]] = _shared_tags(parts, sources, candidates)
     if links_in is not None:
         out[:, column["candidate_links_in"]] = np.log1p(links_in[candidates])
-    lengths = np.diff(parts.space.X.indptr).astype(np.float64)
-    out[:, column["log_terms_candidate"]] = np.log1p(lengths[candidates])
-    out[:, column["log_terms_source"]] = np.log1p(lengths[sources])
+    indptr = parts.space.X.indptr
+    out[:, column["log_terms_candidate"]] = np.log1p(indptr[candidates + 1] - indptr[candidates])
+    out[:, column["log_terms_source"]] = np.log1p(indptr[sources + 1] - indptr[sources])
     first = column["shared_terms"]
     out[:, first:first + 5] = _term_overlap(parts, sources, candidates)
     if in_degree is None:
         in_degree = stored_in_degree(parts)
     out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
+    if adjacency is not None:
+        first = column["neighbour_links"]
+        out[:, first:first + 2] = neighbour_links(parts, sources, candidates, adjacency)
+    return out
+
+
+def link_adjacency(n_rows: int, positions: Mapping[str, int],
+                   links: Mapping[str, Sequence[str]]) -> sp.csr_matrix:
+    """The links as an undirected 0/1 (n_rows, n_rows) matrix (ends not indexed: left out)."""
+    pairs = [(positions[s], positions[t]) for s, targets in links.items() if s in positions
+             for t in targets if t in positions and t != s]
+    a = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    rows, cols = np.r_[a[:, 0], a[:, 1]], np.r_[a[:, 1], a[:, 0]]
+    m = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_rows, n_rows))
+    m.data[:] = 1.0  # a link given both ways counts once
+    return m
+
+
+def neighbour_links(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray,
+                    adjacency: sp.csr_matrix) -> np.ndarray:
+    """Per pair: the similarity-weighted and the plain count of the source's
+    :data:`NEIGHBOUR_LINK_DEPTH` most similar stored neighbours linked to the candidate,
+    log1p-scaled. The source's own links never count (it is not its own neighbour)."""
+    unique, where = np.unique(sources, return_inverse=True)
+    weights = nearest_weights(parts, unique)
+    return linked_through(weights, where, candidates, adjacency)
+
+
+def nearest_weights(parts: IndexParts, rows: np.ndarray) -> sp.csr_matrix:
+    """(len(rows), n) similarities of each row's most similar stored neighbours."""
+    graph = parts.graph
+    neighbors = np.asarray(graph.neighbors)[rows]
+    similarity = np.where(neighbors >= 0,
+                          np.asarray(graph.similarity)[rows].astype(np.float64), -np.inf)
+    depth = min(NEIGHBOUR_LINK_DEPTH, neighbors.shape[1])
+    order = np.argsort(-similarity, axis=1, kind="stable")[:, :depth]
+    top = np.take_along_axis(neighbors, order, axis=1)
+    sims = np.take_along_axis(similarity, order, axis=1)
+    keep = top >= 0
+    return sp.csr_matrix((np.maximum(sims[keep], 0.0),
+                          (np.nonzero(keep)[0], top[keep])),
+                         shape=(len(rows), graph.neighbors.shape[0]))
+
+
+def linked_through(weights: sp.csr_matrix, where: np.ndarray, candidates: np.ndarray,
+                   adjacency: sp.csr_matrix) -> np.ndarray:
+    """(pairs, 2): for pair i, ``weights[where[i]] @ adjacency[:, candidates[i]]`` and the
+    same with every weight 1, log1p-scaled."""
+    out = np.zeros((len(where), 2), dtype=np.float64)
+    if not adjacency.nnz or not len(where):
+        return out
+    ones = weights.copy()
+    ones.data = (ones.data > 0).astype(ones.data.dtype)
+    for column, w in enumerate((weights, ones)):
+        through = sp.csr_matrix(w @ adjacency)
+        out[:, column] = np.log1p(np.asarray(through[where, candidates]).ravel())
     return out
 
 
@@ -112,28 +175,36 @@ def _block_similarities(parts: IndexParts, sources: np.ndarray,
 def _term_overlap(parts: IndexParts, sources: np.ndarray,
                   candidates: np.ndarray) -> np.ndarray:
     """Per pair: shared text terms (log count), the sum and the largest IDF of them, and
-    the share of each title's terms found in the other's text."""
+    the share of each title's terms found in the other's text. Reads only the pairs'
+    rows (a pass over the whole matrix would cost seconds at a million articles)."""
     X = parts.space.X
     v = parts.space.n_text_features
-    idf = np.append(parts.space.idf, 0.0)
-    text = sp.csr_matrix(X[:, :v] != 0, dtype=np.float32)
-    title = sp.csr_matrix(X[:, v:2 * v] != 0, dtype=np.float32)
-    title_size = np.maximum(np.diff(title.indptr), 1).astype(np.float64)
+    idf = parts.space.idf
     out = np.zeros((len(sources), 5), dtype=np.float64)
     for start in range(0, len(sources), _CHUNK):
         s, c = sources[start:start + _CHUNK], candidates[start:start + _CHUNK]
-        shared = sp.csr_matrix(text[s].multiply(text[c]))
+        s_text, s_title = _presence(X[s], v)
+        c_text, c_title = _presence(X[c], v)
+        shared = sp.csr_matrix(s_text.multiply(c_text))
         row_of = np.repeat(np.arange(len(s)), np.diff(shared.indptr))
-        weights = idf[shared.indices]
+        weights = idf[shared.indices].astype(np.float64)
         block = out[start:start + len(s)]
         block[:, 0] = np.log1p(np.diff(shared.indptr))
         block[:, 1] = np.bincount(row_of, weights=weights, minlength=len(s))
         top = np.zeros(len(s))
         np.maximum.at(top, row_of, weights)
         block[:, 2] = top
-        block[:, 3] = np.asarray(title[c].multiply(text[s]).sum(axis=1)).ravel() / title_size[c]
-        block[:, 4] = np.asarray(title[s].multiply(text[c]).sum(axis=1)).ravel() / title_size[s]
+        c_size = np.maximum(np.diff(c_title.indptr), 1).astype(np.float64)
+        s_size = np.maximum(np.diff(s_title.indptr), 1).astype(np.float64)
+        block[:, 3] = np.asarray(c_title.multiply(s_text).sum(axis=1)).ravel() / c_size
+        block[:, 4] = np.asarray(s_title.multiply(c_text).sum(axis=1)).ravel() / s_size
     return out
+
+
+def _presence(rows: sp.csr_matrix, v: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """0/1 matrices of the text terms and of the title terms (as text columns) of rows."""
+    return (sp.csr_matrix(rows[:, :v] != 0, dtype=np.float32),
+            sp.csr_matrix(rows[:, v:2 * v] != 0, dtype=np.float32))
 
 
 def _rank_in_row(parts: IndexParts, rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -142,7 +213,7 @@ def _rank_in_row(parts: IndexParts, rows: np.ndarray, wanted: np.ndarray) -> np.
     graph = parts.graph
     k = graph.n_neighbors
     neighbors = np.asarray(graph.neighbors)[rows]
-    similarity = np.asarray(graph.similarity, dtype=np.float64)[rows]
+    similarity = np.asarray(graph.similarity)[rows].astype(np.float64)
     similarity = np.where(neighbors >= 0, similarity, -np.inf)
     order = np.argsort(-similarity, axis=1, kind="stable")
     by_similarity = np.take_along_axis(neighbors, order, axis=1)

@@ -21,7 +21,9 @@ from recommender.learn.cv import MODELS, CrossValidation, cross_validate, known_
 from recommender.learn.export import LearnedRanker
 from recommender.learn.features import (
     FEATURES,
+    link_adjacency,
     links_in_counts,
+    neighbour_links,
     stored_in_degree,
 )
 from recommender.learn.tuned import TunedRanking, tuning_info
@@ -68,9 +70,13 @@ def tune(index: RelatedIndex, articles_or_links: Sequence[Article] | Sequence[Li
     column = FEATURES.index("candidate_links_in")
     # every link counts now; a pair's own link is left out, as in cross-validation
     features[:, column] = np.log1p(links_in[pairs.candidates] - labels)
+    adjacency = link_adjacency(table.n_rows, table.positions, links)
+    through = FEATURES.index("neighbour_links")
+    features[:, through:through + 2] = neighbour_links(parts, pairs.sources, pairs.candidates,
+                                                       adjacency)
     model = MODELS[best]().fit(features, labels)
     learned = TunedRanking(LearnedRanker.from_estimator(model), links_in,
-                           stored_in_degree(parts),
+                           stored_in_degree(parts), adjacency,
                            tuning_info(best, cv, len(links), n_links, parts.graph.n_neighbors))
     graph = parts.graph
     neighbors, scores, similarity = learned.rerank_rows(

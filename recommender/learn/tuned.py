@@ -18,7 +18,12 @@ import scipy.sparse as sp
 
 from recommender.index.catalogue import days_between
 from recommender.learn.export import LearnedRanker
-from recommender.learn.features import FEATURES, pair_features
+from recommender.learn.features import (
+    FEATURES,
+    NEIGHBOUR_LINK_DEPTH,
+    linked_through,
+    pair_features,
+)
 from recommender.search.searcher import gather_products, gathered_positions
 from recommender.vectorize.vectorizer import split_by_block
 
@@ -38,26 +43,55 @@ class TunedRanking:
     links_in: np.ndarray
     #: per row: how many stored rows held it at tuning time
     in_degree: np.ndarray
+    #: the tuning links, undirected, as an (n, n) 0/1 matrix (None: tuned before it was
+    #: a feature; the model then reads only the features ``info["features"]`` names)
+    adjacency: sp.csr_matrix | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def columns(self) -> list[int]:
+        """The columns of :data:`FEATURES` the model was trained on, in its order."""
+        return [FEATURES.index(name) for name in self.info.get("features", FEATURES)]
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        columns = self.columns
+        return self.ranker.scores(features if len(columns) == len(FEATURES)
+                                  else features[:, columns])
+
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {**self.ranker.to_arrays(), "learned_links_in": self.links_in,
-                "learned_in_degree": self.in_degree}
+        arrays = {**self.ranker.to_arrays(), "learned_links_in": self.links_in,
+                  "learned_in_degree": self.in_degree}
+        if self.adjacency is not None:
+            arrays["learned_adjacency_indptr"] = self.adjacency.indptr.astype(np.int64)
+            arrays["learned_adjacency_indices"] = self.adjacency.indices.astype(np.int32)
+        return arrays
 
     @classmethod
     def from_arrays(cls, info: dict[str, Any], arrays: dict[str, np.ndarray]) -> TunedRanking:
-        own = ("learned_links_in", "learned_in_degree")
+        own = ("learned_links_in", "learned_in_degree", "learned_adjacency_indptr",
+               "learned_adjacency_indices")
         model = {k: v for k, v in arrays.items() if k.startswith("learned_") and k not in own}
-        return cls(LearnedRanker.from_arrays(info["model"], model),
-                   np.asarray(arrays["learned_links_in"]),
-                   np.asarray(arrays["learned_in_degree"]), info)
+        links_in = np.asarray(arrays["learned_links_in"])
+        adjacency = None
+        if "learned_adjacency_indptr" in arrays:
+            indices = np.asarray(arrays["learned_adjacency_indices"])
+            adjacency = sp.csr_matrix(
+                (np.ones(len(indices), np.float32), indices,
+                 np.asarray(arrays["learned_adjacency_indptr"])),
+                shape=(len(links_in), len(links_in)))
+        return cls(LearnedRanker.from_arrays(info["model"], model), links_in,
+                   np.asarray(arrays["learned_in_degree"]), adjacency, info)
 
     def extended(self, n_rows: int) -> TunedRanking:
         """The same ranking for an index grown to ``n_rows`` rows (new rows: no links)."""
         grown = np.zeros((2, n_rows), dtype=np.float64)
         grown[0, : len(self.links_in)] = self.links_in
         grown[1, : len(self.in_degree)] = self.in_degree
-        return TunedRanking(self.ranker, grown[0], grown[1], self.info)
+        adjacency = self.adjacency
+        if adjacency is not None:
+            a = adjacency.tocoo()
+            adjacency = sp.csr_matrix((a.data, (a.row, a.col)), shape=(n_rows, n_rows))
+        return TunedRanking(self.ranker, grown[0], grown[1], adjacency, self.info)
 
     # -- applying ---------------------------------------------------------------------------
     def rerank_rows(self, parts: IndexParts, rows: np.ndarray, neighbors: np.ndarray,
@@ -72,9 +106,9 @@ class TunedRanking:
             valid = cand >= 0
             sources = np.repeat(rows[part], cand.shape[1])[valid.ravel()]
             scores = np.full(cand.shape, -np.inf)
-            scores[valid] = self.ranker.scores(
-                pair_features(parts, sources.astype(np.int64),
-                              cand[valid].astype(np.int64), self.links_in, self.in_degree))
+            scores[valid] = self.scores(
+                pair_features(parts, sources.astype(np.int64), cand[valid].astype(np.int64),
+                              self.links_in, self.in_degree, self.adjacency))
             order = np.lexsort((np.where(valid, cand, np.iinfo(np.int64).max),
                                 -similarity[part], -scores), axis=1)
             out_n[part] = np.take_along_axis(cand, order, axis=1)
@@ -91,12 +125,13 @@ class TunedRanking:
             return candidates, sims.astype(np.float32), sims.astype(np.float32)
         if source_row >= 0:
             features = pair_features(parts, np.full(len(candidates), source_row, np.int64),
-                                     candidates, self.links_in, self.in_degree)
+                                     candidates, self.links_in, self.in_degree,
+                                     self.adjacency)
         else:
             assert draft is not None  # noqa: S101 - a draft search always passes one
             features = draft_features(parts, draft, candidates, sims, self.links_in,
-                                      self.in_degree)
-        scores = self.ranker.scores(features)
+                                      self.in_degree, self.adjacency)
+        scores = self.scores(features)
         order = np.lexsort((candidates, -sims, -scores))
         return candidates[order], scores[order].astype(np.float32), \
             sims[order].astype(np.float32)
@@ -115,9 +150,11 @@ class Draft:
 
 
 def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
-                   sims: np.ndarray, links_in: np.ndarray, in_degree: np.ndarray) -> np.ndarray:
+                   sims: np.ndarray, links_in: np.ndarray, in_degree: np.ndarray,
+                   adjacency: sp.csr_matrix | None = None) -> np.ndarray:
     """:func:`pair_features` for a draft against indexed ``candidates``: the same
-    columns, from its vector instead of a row (it is in no stored row: reverse rank 1)."""
+    columns, from its vector instead of a row (it is in no stored row: reverse rank 1;
+    its nearest neighbours are the pool's most similar candidates)."""
     column = {name: i for i, name in enumerate(FEATURES)}
     space, table, graph = parts.space, parts.table, parts.graph
     X, v = space.X, space.n_text_features
@@ -132,8 +169,7 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     by_similarity = np.argsort(np.argsort(-sims, kind="stable"), kind="stable")
     out[:, column["rank"]] = np.minimum(by_similarity / k, 1.0)
     out[:, column["reverse_rank"]] = 1.0
-    hubs = np.asarray(graph.hubs, dtype=np.float64)
-    out[:, column["hub_candidate"]] = hubs[candidates]
+    out[:, column["hub_candidate"]] = graph.hubs[candidates]
     out[:, column["hub_source"]] = draft.hub
     gap, dated = days_between(draft.date, table.published[candidates])
     out[:, column["log_days_apart"]] = np.log1p(np.abs(gap))
@@ -149,15 +185,16 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
         np.repeat(np.arange(len(candidates)), np.diff(tag_indptr)), weights=hits,
         minlength=len(candidates))
     out[:, column["candidate_links_in"]] = np.log1p(links_in[candidates])
-    lengths = np.diff(X.indptr).astype(np.float64)
-    out[:, column["log_terms_candidate"]] = np.log1p(lengths[candidates])
+    out[:, column["log_terms_candidate"]] = np.log1p(X.indptr[candidates + 1] -
+                                                     X.indptr[candidates])
     out[:, column["log_terms_source"]] = np.log1p(x.nnz)
     text_of_x = x.indices[x.indices < v]
     title_of_x = x.indices[(x.indices >= v) & (x.indices < 2 * v)] - v
     cols = rows.indices
     in_text, in_title = cols < v, (cols >= v) & (cols < 2 * v)
     shared = in_text & np.isin(cols, text_of_x)
-    weights = np.where(shared, np.append(space.idf, 0.0)[np.where(in_text, cols, v)], 0.0)
+    weights = np.zeros(len(cols))
+    weights[shared] = space.idf[cols[shared]]
     n = len(candidates)
     first = column["shared_terms"]
     out[:, first] = np.log1p(np.bincount(row_of, weights=shared, minlength=n))
@@ -173,6 +210,14 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     out[:, first + 4] = np.bincount(row_of, weights=x_title_in, minlength=n) / \
         max(len(title_of_x), 1)
     out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
+    if adjacency is not None:
+        nearest = np.argsort(-sims, kind="stable")[:NEIGHBOUR_LINK_DEPTH]
+        weights = sp.csr_matrix((np.maximum(np.asarray(sims, np.float64)[nearest], 0.0),
+                                 (np.zeros(len(nearest), np.int64), candidates[nearest])),
+                                shape=(1, adjacency.shape[0]))
+        first = column["neighbour_links"]
+        out[:, first:first + 2] = linked_through(
+            weights, np.zeros(len(candidates), np.int64), candidates, adjacency)
     return out
 
 
