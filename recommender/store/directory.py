@@ -149,8 +149,10 @@ def _write_error(target: Path, exc: OSError) -> IndexWriteError:
     where = f" ({Path(exc.filename).name})" if exc.filename else ""
     kept = (f"the index published at {target} is unchanged" if target.exists()
             else f"nothing was published at {target}")
-    error = IndexWriteError(f"could not write the new index for {target}: "
-                            f"{exc.strerror or exc}{where}; {kept}")
+    # numpy reports a short write without an errno ("1544 requested and 1232 written")
+    reason = exc.strerror or f"{exc} (is the disk full?)"
+    error = IndexWriteError(f"could not write the new index for {target}: {reason}{where}; "
+                            f"{kept}")
     error.errno = exc.errno
     return error
 
@@ -162,6 +164,7 @@ def read_manifest(path: str | os.PathLike[str], *, check: bool = True) -> dict[s
     if not given.exists():
         raise FileNotFoundError(f"no index at {given}: the directory does not exist")
     root = publish.resolve_index(given)
+    publish.refuse_temporary(given)
     publish.refuse_temporary(root)
     if not root.is_dir():
         raise IndexFormatError(f"{given} is a file, not an index directory")
@@ -243,6 +246,7 @@ def read_index(
     indexes); the manifest's digest (and signature) and the joblib files are always
     verified.
     """
+    publish.refuse_temporary(Path(path))
     root = publish.resolve_index(path)
     manifest = read_manifest(root)
     names = list(manifest["files"])

@@ -248,7 +248,10 @@ def publish_version(tmp: Path, target: Path, *, marker: str = "manifest.json") -
     keep = {version.name, previous.name if previous is not None else None}
     for old in versions.iterdir():
         if old.name not in keep and not old.name.startswith(TEMP_PREFIX):
-            _remove(old)
+            # renamed first, so a prune cut short leaves a temporary, never half an index
+            doomed = versions / f"{TEMP_PREFIX}pruned-{old.name}"
+            os.rename(old, doomed)
+            _remove(doomed)
     crash_point("pruned")
     return version
 
