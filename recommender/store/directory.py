@@ -160,10 +160,14 @@ def _write_error(target: Path, exc: OSError) -> IndexWriteError:
 def read_manifest(path: str | os.PathLike[str], *, check: bool = True) -> dict[str, Any]:
     """The manifest of the index at ``path`` (symlinks resolved), after checking that it
     names our format and version and, with ``check``, its digest and signature."""
-    given = Path(path)
+    return read_manifest_at(publish.resolve_index(path), Path(path), check=check)
+
+
+def read_manifest_at(root: Path, given: Path, *, check: bool = True) -> dict[str, Any]:
+    """:func:`read_manifest` of ``root``, the directory ``given`` resolved to (resolve
+    once, then read every file from ``root``); messages name ``given``."""
     if not given.exists():
         raise FileNotFoundError(f"no index at {given}: the directory does not exist")
-    root = publish.resolve_index(given)
     publish.refuse_temporary(given)
     publish.refuse_temporary(root)
     if not root.is_dir():
@@ -196,7 +200,7 @@ def read_manifest(path: str | os.PathLike[str], *, check: bool = True) -> dict[s
             + ("upgrade recommender" if newer else "rebuild the index")
         )
     if check:
-        check_seal(manifest, file, index_key())
+        check_seal(manifest, given / MANIFEST, index_key())
     if not isinstance(manifest.get("files"), dict):
         raise IndexIntegrityError(f"{file} is corrupt: it has no 'files' table")
     return manifest
@@ -246,9 +250,8 @@ def read_index(
     indexes); the manifest's digest (and signature) and the joblib files are always
     verified.
     """
-    publish.refuse_temporary(Path(path))
     root = publish.resolve_index(path)
-    manifest = read_manifest(root)
+    manifest = read_manifest_at(root, Path(path))
     names = list(manifest["files"])
     pickled = [n for n in names if n.endswith(".joblib")]
     verify_files(root, manifest, names=names if verify else pickled)

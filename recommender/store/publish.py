@@ -12,17 +12,21 @@ A save (under the lock) writes a new version in ``.tmp-*``, renames it to its fi
 ``<stamp>`` name, makes a temporary symlink to it and renames that symlink over
 ``models/site`` (``os.replace``, one system call). Whenever the process dies, the path
 ``models/site`` therefore names either the previous index or the new one, both complete.
-An index published as a plain directory (recommender < 0.x, format 3) is migrated by
-exchanging it with the new symlink in one ``renameat2(RENAME_EXCHANGE)`` call (Linux);
-where that call is missing, it is moved into ``.site.versions`` first, and a crash
-between those two renames leaves ``models/site`` missing until the next save (the old
-index is then in ``.site.versions``; the lead note in the README says so).
+An index published as a plain directory (by index format 3, or copied with ``cp -rL``)
+is migrated by exchanging it with the new symlink in one ``renameat2(RENAME_EXCHANGE)``
+call (Linux), then kept as the previous version; where that call is missing (other
+systems, some network file systems) it is moved into ``.site.versions`` first, and a
+crash between those two renames leaves ``models/site`` missing until the next save (the
+old index is then complete in ``.site.versions``).
 
-Leftovers of a killed save (``.tmp-*`` directories, ``.site.link-*`` symlinks, versions
-that were never published) are never taken for the index: ``models/site`` does not point
-at them, and :func:`refuse_temporary` makes ``load`` refuse a ``.tmp-*`` directory named
-directly. The next save removes them once it holds the lock, so a concurrent live save's
-temporaries are never touched.
+Leftovers of a killed save (``.tmp-*`` directories, ``.site.link-*`` symlinks and
+``.site.old-*`` directories) are never taken for the index: ``models/site`` does not
+point at them, and :func:`refuse_temporary` makes ``load`` refuse them even when named
+directly. A version renamed into place but never published is complete (the killed
+build's whole index); an old version is renamed to ``.tmp-pruned-*`` before it is
+deleted, so a cut-short prune leaves a temporary, never half an index. The next save
+removes all of these once it holds the lock, so a concurrent live save's temporaries
+are never touched.
 
 Readers see a new index cheaply: each publish changes ``os.readlink(path)`` (and so
 ``os.path.realpath(path)``), and ``os.stat(path / "manifest.json")`` then has a new

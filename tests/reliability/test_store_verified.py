@@ -271,3 +271,11 @@ def test_info_reports_a_broken_file_and_refuses_an_edited_manifest(saved):
     write_manifest(saved, manifest, reseal=False)
     with pytest.raises(IndexIntegrityError, match="manifest_sha256"):
         describe_index(saved)
+
+
+def test_the_key_is_not_taken_for_a_build_setting():
+    """``recommender build`` warns about unknown RECOMMENDER_* variables; not this one."""
+    from recommender.config.layers import env_settings
+
+    assert env_settings({KEY_VARIABLE: KEY_A, "RECOMMENDER_TAG_WEIGTH": "1"}) == (
+        {}, ["RECOMMENDER_TAG_WEIGTH"])
