@@ -37,6 +37,15 @@ class IndexIntegrityError(RecommenderError):
     """An index whose files do not match the digests its manifest recorded."""
 
 
+class IndexLockError(RecommenderError, TimeoutError):
+    """Another save into the same index path held its lock for too long."""
+
+
+class IndexWriteError(RecommenderError, OSError):
+    """A save that could not write the new index (e.g. a full disk); the index published
+    before it is unchanged."""
+
+
 class ConfigError(RecommenderError, ValueError):
     """A configuration value or file that cannot be used."""
 

@@ -7,6 +7,8 @@ Run it only when the format version changes: ``python tests/make_golden.py``.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 from recommender import BuildConfig, RelatedIndex
@@ -20,7 +22,12 @@ ARTICLES = 30
 def main() -> None:
     articles = read_articles(demo_corpus_path())[:ARTICLES]
     index = RelatedIndex.build(articles, BuildConfig(n_neighbors=5))
-    index.save(HERE / "golden-index")
+    # committed as a plain directory (the resolved version, as `cp -rL` copies an index):
+    # no symlink, versions folder nor lock file in the repository
+    with tempfile.TemporaryDirectory() as folder:
+        saved = index.save(Path(folder) / "golden-index")
+        shutil.rmtree(HERE / "golden-index", ignore_errors=True)
+        shutil.copytree(saved.resolve(), HERE / "golden-index")
     answers = {a.id: [[r.id, round(r.score, 6)] for r in index.related(a.id, k=3)]
                for a in articles}
     (HERE / "golden-answers.json").write_text(json.dumps(answers, indent=1) + "\n")

@@ -1,4 +1,5 @@
-"""The one atomic write: a file or a directory is replaced whole, or not at all."""
+"""The one atomic write: a file is replaced whole, or not at all (index directories:
+tests/reliability/test_store_publish.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,7 @@ from pathlib import Path
 import pytest
 
 import recommender.store.atomic as atomic
-from recommender.errors import IndexFormatError
-from recommender.store.atomic import (
-    atomic_file,
-    atomic_write,
-    publish_directory,
-    temp_directory,
-)
+from recommender.store.atomic import atomic_file, atomic_write
 
 
 def names(folder: Path) -> list[str]:
@@ -89,57 +84,3 @@ def test_a_symlink_is_followed_and_kept(tmp_path: Path) -> None:
     assert link.is_symlink()
     assert real.read_text() == "new"
     assert names(tmp_path) == ["best.toml", "real.toml"]
-
-
-# ------------------------------------------------------------------------------- directories
-
-
-def _directory(path: Path, files: dict[str, str]) -> Path:
-    path.mkdir()
-    for name, text in files.items():
-        (path / name).write_text(text)
-    return path
-
-
-def test_temp_directory_is_a_hidden_sibling(tmp_path: Path) -> None:
-    tmp = temp_directory(tmp_path / "models" / "idx")
-    assert tmp.parent == tmp_path / "models"  # the parent is created
-    assert tmp.name.startswith(".idx.tmp-") and tmp.is_dir() and not any(tmp.iterdir())
-
-
-def test_publish_creates_then_replaces_an_index(tmp_path: Path) -> None:
-    target = tmp_path / "idx"
-    first = _directory(tmp_path / ".one", {"manifest.json": "{}", "a.npy": "1"})
-    assert publish_directory(first, target) == target
-    second = _directory(tmp_path / ".two", {"manifest.json": "{}", "b.npy": "2"})
-    publish_directory(second, target)
-    assert names(target) == ["b.npy", "manifest.json"]
-    assert names(tmp_path) == ["idx"]  # the old index and the temporaries are gone
-
-
-def test_publish_refuses_a_directory_that_is_not_an_index(tmp_path: Path) -> None:
-    target = _directory(tmp_path / "idx", {"notes.txt": "mine"})
-    new = _directory(tmp_path / ".new", {"manifest.json": "{}"})
-    with pytest.raises(IndexFormatError, match=r"refusing to replace .*idx: .*no manifest\.json"):
-        publish_directory(new, target)
-    assert names(target) == ["notes.txt"]
-    assert (target / "notes.txt").read_text() == "mine"
-    with pytest.raises(IndexFormatError, match=r"no INDEX"):
-        publish_directory(new, target, marker="INDEX")
-
-
-def test_failed_swap_puts_the_old_index_back(tmp_path: Path, monkeypatch) -> None:
-    target = _directory(tmp_path / "idx", {"manifest.json": "old"})
-    new = _directory(tmp_path / ".new", {"manifest.json": "new"})
-    real_replace = os.replace
-
-    def fail_on_new(src, dst):
-        if Path(src) == new:
-            raise OSError("rename failed")
-        real_replace(src, dst)
-
-    monkeypatch.setattr(atomic.os, "replace", fail_on_new)
-    with pytest.raises(OSError, match="rename failed"):
-        publish_directory(new, target)
-    assert (target / "manifest.json").read_text() == "old"
-    assert names(tmp_path) == [".new", "idx"]  # the caller owns (and removes) its temporary

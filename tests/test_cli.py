@@ -283,7 +283,9 @@ def test_bad_corpus_leaves_the_existing_index_untouched(
     result = run("build", bad, "-o", target)
     assert_one_line_error(result, "bad.jsonl, line 2", "invalid JSON")
     assert snapshot(target) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "idx"]  # no temp dirs
+    assert sorted(p.name for p in tmp_path.iterdir()) == [  # no temp dirs
+        ".idx.lock", ".idx.versions", "bad.jsonl", "idx"]
+    assert len(list((tmp_path / ".idx.versions").iterdir())) == 1
 
 
 def test_encoding_error_suggests_the_option(tmp_path: Path) -> None:

@@ -136,7 +136,9 @@ def test_unknown_remove_id_writes_nothing(index_dir: Path, tmp_path: Path) -> No
     result = run("update", index_dir, "--add", new, "--remove", "eau-2", "--remove", "nope")
     assert_one_line_error(result, "'nope'", os.fspath(index_dir))
     assert snapshot(index_dir) == before  # manifest.json and every other file
-    assert sorted(p.name for p in index_dir.parent.iterdir()) == ["site"]  # no temp dir left
+    assert sorted(p.name for p in index_dir.parent.iterdir()) == [  # no temp dir left
+        ".site.lock", ".site.versions", "site"]
+    assert len(list((index_dir.parent / ".site.versions").iterdir())) == 1
 
 
 def test_bad_corpus_line_names_file_and_line(index_dir: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from recommender import BuildConfig, IndexFormatError, IndexIntegrityError, RelatedIndex
 from recommender.records import Article
+from recommender.store.directory import FORMAT_VERSION
 from recommender.store.strings import pack_strings, unpack_strings
 
 
@@ -35,7 +36,7 @@ def test_save_load_gives_identical_results(built, corpus, tmp_path):
 def test_manifest_records_versions_and_digests(built, tmp_path):
     built.save(tmp_path / "idx")
     manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
-    assert manifest["format_version"] == 3
+    assert manifest["format_version"] == FORMAT_VERSION
     assert {"numpy", "scipy", "scikit-learn", "joblib", "python"} <= set(manifest["versions"])
     assert manifest["counts"]["articles"] == len(built)
     assert manifest["config"]["n_neighbors"] == 6
@@ -58,22 +59,27 @@ def test_save_replaces_previous_index(built, corpus, tmp_path):
     small.save(tmp_path / "idx")
     built.save(tmp_path / "idx")
     assert len(RelatedIndex.load(tmp_path / "idx")) == len(built)
-    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+    assert visible(tmp_path) == ["idx"]  # the versions and the lock file are hidden
+
+
+def visible(folder):
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
 
 def test_failed_save_keeps_serving_index(built, corpus, tmp_path, monkeypatch):
     built.save(tmp_path / "idx")
-    import recommender.store.directory as persistence
+    import recommender.store.plain as plain
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(persistence.joblib, "dump", boom)
+    monkeypatch.setattr(plain.joblib, "dump", boom)
     other = plain_build(corpus[:10], BuildConfig(n_neighbors=3))
     with pytest.raises(OSError, match="disk full"):
         other.save(tmp_path / "idx")
     assert len(RelatedIndex.load(tmp_path / "idx")) == len(built)
-    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+    assert visible(tmp_path) == ["idx"]
+    assert len(list((tmp_path / ".idx.versions").iterdir())) == 1  # no temporary left
 
 
 def test_refuses_to_overwrite_a_foreign_directory(built, tmp_path):
@@ -107,19 +113,22 @@ def test_corrupt_manifest(built, tmp_path):
 
 def test_vocabularies_are_arrays_not_pickled(built, tmp_path):
     """The on-disk format lives in the store, not in a pickle hook: the vectorizer's
-    pickle holds no vocabulary, and the loaded one transforms as the built one."""
-    import joblib
+    joblib file holds plain data without vocabularies, and the loaded one transforms as
+    the built one."""
+    from recommender.store.plain import load_plain
 
     built.save(tmp_path / "idx")
-    bare = joblib.load(tmp_path / "idx" / "vectorizer.joblib")  # noqa: S301 - built here
-    assert not hasattr(bare, "vocabulary_") and not hasattr(bare, "tag_vocabulary_")
+    state = load_plain(tmp_path / "idx" / "vectorizer.joblib")
+    assert isinstance(state, dict) and "vocabulary_" not in state
+    assert "tag_vocabulary_" not in state
     assert hasattr(built.vectorizer, "vocabulary_")  # saving left the live one whole
     loaded = RelatedIndex.load(tmp_path / "idx").vectorizer
     assert loaded.vocabulary_ == built.vectorizer.vocabulary_
     assert loaded.tag_vocabulary_ == built.vectorizer.tag_vocabulary_
 
 
-@pytest.mark.parametrize(("version", "remedy"), [(4, "upgrade"), (2, "rebuild"), (0, "rebuild")])
+@pytest.mark.parametrize(("version", "remedy"), [(FORMAT_VERSION + 1, "upgrade"),
+                                                 (FORMAT_VERSION - 1, "rebuild"), (0, "rebuild")])
 def test_incompatible_version(built, tmp_path, version, remedy):
     built.save(tmp_path / "idx")
     path = tmp_path / "idx" / "manifest.json"
@@ -142,7 +151,7 @@ def test_corrupt_file_detected_before_use(built, tmp_path, name, monkeypatch):
     def never(*args, **kwargs):
         raise AssertionError("unpickled a file that failed its digest")
 
-    monkeypatch.setattr(persistence.joblib, "load", never)
+    monkeypatch.setattr(persistence, "load_plain", never)
     with pytest.raises(IndexIntegrityError, match=f"{name}.*sha256"):
         RelatedIndex.load(tmp_path / "idx")
 

@@ -36,6 +36,7 @@ def info(index: Path, verify: bool, fmt: out.OutputFormat) -> None:
             ("versions", versions),
             ("integrity", report["integrity"] + (f": {report['problem']}"
                                                  if report["problem"] else "")),
+            ("signed", "yes (HMAC-SHA256)" if report["signed"] else "no"),
             ("size on disk", out.human_bytes(report["bytes_on_disk"])),
         ]
         learned = report.get("learned")

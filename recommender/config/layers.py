@@ -30,6 +30,11 @@ def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
 
 
+#: ``RECOMMENDER_*`` variables read elsewhere, not build settings (no typo warning):
+#: the index signing key (store/seal.py) and the crash test hook (store/publish.py)
+NOT_SETTINGS = frozenset({"RECOMMENDER_INDEX_KEY", "RECOMMENDER_TEST_CRASH_AT"})
+
+
 def env_settings(environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """Settings found in ``environ``, and the ``RECOMMENDER_*`` names that set nothing.
 
@@ -43,7 +48,7 @@ def env_settings(environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]
         field = name[len(ENV_PREFIX):].lower()
         if field in FIELDS:
             found[field] = environ[name]
-        else:
+        elif name not in NOT_SETTINGS:
             ignored.append(name)
     return found, ignored
 

@@ -261,7 +261,11 @@ class RelatedIndex:
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str], *, model_card: str | None = None) -> Path:
-        """Write the index directory atomically (see :mod:`recommender.store.directory`).
+        """Write the index and publish it at ``path`` atomically: ``path`` becomes a
+        symlink to a new version directory, swapped in one rename, so a crash at any point
+        leaves the previous index or the new one there (:mod:`recommender.store.publish`).
+        Saves into one path wait for each other; with ``RECOMMENDER_INDEX_KEY`` set the
+        manifest is signed.
 
         ``model_card`` (Markdown) is stored beside the arrays as ``MODEL_CARD.md``.
         """
@@ -272,10 +276,13 @@ class RelatedIndex:
     def load(
         cls, path: str | os.PathLike[str], *, mmap: bool = True, verify: bool = True
     ) -> RelatedIndex:
-        """Open an index directory after checking its format version and file digests.
+        """Open an index after checking, before anything is unpickled, its format
+        version, its manifest's digest (and signature, when ``RECOMMENDER_INDEX_KEY`` is
+        set) and its files' digests; the vectorizer's joblib file is read as plain data
+        only (:mod:`recommender.store.directory`).
 
-        Only load indexes you built: the vectorizer is stored with joblib, which runs
-        code when unpickling (the digests guard against corruption, not against malice).
+        Without a key, a digest shows corruption, not malice: whoever can rewrite the
+        files can rewrite their digests. Set the key to refuse indexes built elsewhere.
         """
         return cls(*storage.load(path, mmap=mmap, verify=verify))
 

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import scipy.sparse as sp
 from recommender.records import Article
 from recommender.search.searcher import Searcher, SearchSettings
 from recommender.store.strings import pack_strings, unpack_strings
+from recommender.vectorize.state import vectorizer_from_state, vectorizer_state
 from recommender.vectorize.vectorizer import ArticleVectorizer
 
 #: the vectorizer's learned vocabularies, stored as string arrays, not in its pickle
@@ -103,12 +103,9 @@ class VectorSpace:
         return arrays
 
     def objects(self) -> dict[str, Any]:
-        """The vectorizer to pickle, without its vocabularies and forms (they are arrays)."""
-        bare = copy.copy(self._vectorizer)
-        for name in (*_VOCABULARIES, _FORMS):
-            if hasattr(bare, name):
-                delattr(bare, name)
-        return {"vectorizer": bare}
+        """The vectorizer's state to store with joblib, as plain data: settings and IDF
+        arrays, without its vocabularies and forms (they are string arrays)."""
+        return {"vectorizer": vectorizer_state(self._vectorizer)}
 
     @classmethod
     def from_stored(cls, arrays: dict[str, np.ndarray], objects: dict[str, Any],
@@ -120,4 +117,5 @@ class VectorSpace:
         )
         stored = {f"{name}{part}": arrays[f"{name}{part}"]
                   for name in (*_VOCABULARIES, _FORMS) for part in ("blob", "offsets")}
-        return cls(objects["vectorizer"], X, settings, stored_vocabularies=stored)
+        vectorizer = vectorizer_from_state(objects["vectorizer"], source="vectorizer.joblib")
+        return cls(vectorizer, X, settings, stored_vocabularies=stored)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.config.build import BuildConfig
-from recommender.errors import IndexFormatError
+from recommender.errors import IndexFormatError, IndexIntegrityError
 from recommender.index.articles import ArticleTable
 from recommender.index.graph import NeighbourGraph
 from recommender.index.parts import IndexParts
@@ -73,4 +73,17 @@ def load(path: str | os.PathLike[str], *, mmap: bool = True,
     if not parts.table.n_rows == parts.graph.neighbors.shape[0] == space.X.shape[0]:
         raise IndexFormatError(f"{path}: index files are inconsistent (row counts differ "
                                "between the arrays); rebuild the index")
+    _check_counts(path, manifest.get("counts"), counts(parts))
     return config, parts, query
+
+
+def _check_counts(path: str | os.PathLike[str], recorded: object, found: dict[str, int]) -> None:
+    """The manifest's counts are those of the files: a count edited together with the
+    manifest's digest is still caught here (a setting cannot be, without a key)."""
+    if not isinstance(recorded, dict):
+        raise IndexIntegrityError(f"{path}/manifest.json has no counts table; rebuild the index")
+    for name, value in found.items():
+        if recorded.get(name) != value:
+            raise IndexIntegrityError(
+                f"{path}/manifest.json: counts.{name} is {recorded.get(name)!r} but the index "
+                f"files hold {value}: the manifest was edited; rebuild the index")

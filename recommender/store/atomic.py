@@ -2,7 +2,8 @@
 
 Everything the package writes goes through here (corpus files, reports, configs, index
 directories), so a crash, a full disk or an exception half-way leaves the previous
-version in place and no temporary file behind. The recipe is the usual one: write a
+version in place and no temporary file behind. Index directories are published by
+:mod:`recommender.store.publish`, which builds on these. The recipe is the usual one: write a
 sibling temporary (same directory, so the rename stays on one file system), fsync it,
 ``os.replace`` it over the target, fsync the parent directory so the rename is durable.
 
@@ -13,21 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
-
-from recommender.errors import IndexFormatError
 
 __all__ = [
     "atomic_file",
     "atomic_write",
     "fsync_dir",
     "fsync_file",
-    "publish_directory",
-    "temp_directory",
 ]
 
 PathArg = str | os.PathLike[str]
@@ -95,45 +91,3 @@ def atomic_write(path: PathArg, data: bytes | str, *, encoding: str = "utf-8") -
     with atomic_file(path) as fh:
         fh.write(payload)
     return Path(path)
-
-
-def temp_directory(target: PathArg) -> Path:
-    """A new empty sibling of ``target`` to build a directory in before publishing it.
-
-    The parent of ``target`` is created if needed. Hidden name (``.<name>.tmp-XXXX``) so
-    a listing of the parent does not show it as a finished result.
-    """
-    final = Path(target)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
-
-
-def publish_directory(tmp: PathArg, target: PathArg, *, marker: str = "manifest.json") -> Path:
-    """Swap the finished directory ``tmp`` into ``target``; return ``target``.
-
-    A directory already at ``target`` is replaced only if it holds ``marker`` (it is one
-    of ours): anything else raises :class:`~recommender.errors.IndexFormatError` and is
-    left alone. The old directory is moved aside first and put back if the swap fails,
-    so ``target`` is never missing for longer than between two renames.
-    """
-    new, final = Path(tmp), Path(target)
-    old: Path | None = None
-    if final.exists() or final.is_symlink():
-        if not (final / marker).is_file():
-            raise IndexFormatError(
-                f"refusing to replace {final}: it exists and is not an index "
-                f"(no {marker}); choose another output path or remove it"
-            )
-        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-        old.rmdir()
-        os.replace(final, old)
-    try:
-        os.replace(new, final)
-    except BaseException:
-        if old is not None:
-            os.replace(old, final)
-        raise
-    fsync_dir(final.parent)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return final

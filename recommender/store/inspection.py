@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from recommender.errors import IndexIntegrityError
-from recommender.store.directory import MANIFEST, read_manifest, verify_files
+from recommender.store.directory import MANIFEST, read_manifest_at, verify_files
+from recommender.store.publish import resolve_index
 
 
 def describe_index(path: str | os.PathLike[str], *, verify: bool = True) -> dict[str, Any]:
@@ -20,10 +21,15 @@ def describe_index(path: str | os.PathLike[str], *, verify: bool = True) -> dict
 
     ``integrity`` is ``"ok"``, ``"not checked"`` (``verify=False``) or ``"failed"``, and
     ``problem`` then names the file that does not match its digest. Format errors
-    (not an index, wrong version) raise as :func:`~recommender.store.directory.read_manifest`.
+    (not an index, wrong version) and a manifest that fails its own digest (or, with
+    ``RECOMMENDER_INDEX_KEY`` set, its signature) raise as
+    :func:`~recommender.store.directory.read_manifest`. ``signed`` says whether the
+    manifest carries a signature; ``version_path`` is the directory the path resolves to
+    (it changes with each save).
     """
-    root = Path(path)
-    manifest = read_manifest(root)
+    given = Path(path)
+    root = resolve_index(given)  # once: a save during the check cannot mix two versions
+    manifest = read_manifest_at(root, given)
     problem: str | None = None
     integrity = "not checked"
     if verify:
@@ -36,7 +42,8 @@ def describe_index(path: str | os.PathLike[str], *, verify: bool = True) -> dict
              for name, entry in manifest["files"].items()}
     listed = sum(size for size in files.values() if isinstance(size, int))
     return {
-        "path": os.fspath(root),
+        "path": os.fspath(given),
+        "version_path": os.fspath(root),
         "format": manifest.get("format"),
         "format_version": manifest.get("format_version"),
         "created": manifest.get("created"),
@@ -49,4 +56,5 @@ def describe_index(path: str | os.PathLike[str], *, verify: bool = True) -> dict
         "bytes_on_disk": listed + (root / MANIFEST).stat().st_size,
         "integrity": integrity,
         "problem": problem,
+        "signed": isinstance(manifest.get("signature"), dict),
     }
