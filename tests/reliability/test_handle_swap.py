@@ -115,7 +115,10 @@ def test_a_loaded_index_keeps_answering_after_its_directory_is_removed(two_index
     a.save(path)
     handle = IndexHandle(path, check_interval=None)
     index = handle.index
-    shutil.rmtree(path)  # what a publish does to the old directory once the new one is in
+    # what a later publish does to this version once the next one is in: the directory
+    # the path points to is deleted (and here the link too)
+    shutil.rmtree(path.resolve())
+    path.unlink()
     assert _answer(index.related(ids[3], k=5)) == expected["a"][ids[3]]
     assert _answer(handle.related(ids[4], k=5)) == expected["a"][ids[4]]
 
