@@ -12,17 +12,21 @@ test query (``recommender.learn``):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling helper modules
 from ablation import same_section  # noqa: E402
 
 from recommender import BuildConfig, RelatedIndex, read_articles  # noqa: E402
 from recommender.learn.cv import cross_validate  # noqa: E402
+from recommender.learn.tune import tune  # noqa: E402
 
 
 def run(path: Path, ks: list[int], n_folds: int) -> list[dict[str, object]]:
@@ -42,6 +46,56 @@ def run(path: Path, ks: list[int], n_folds: int) -> list[dict[str, object]]:
               + ", ".join(f"{n} {s['mean']:.4f}" for n, s in cv.summary().items()),
               file=sys.stderr)
     return rows
+
+
+def serving(path: Path, k: int, n_queries: int, seed: int = 0) -> dict[str, object]:
+    """``tune``'s time, then related() and similar() p50/p99 of the untuned and the tuned
+    index, interleaved query by query in one run (the ratio is what the issue bounds)."""
+    articles = read_articles(path)
+    restrict = same_section(articles, "auto")
+    index = RelatedIndex.build(articles, BuildConfig(same_section=restrict, n_neighbors=k))
+    started = time.perf_counter()
+    tuned, report = tune(index, articles)
+    tune_s = time.perf_counter() - started
+    rng = np.random.default_rng(seed)
+    picked = [articles[i] for i in rng.choice(len(articles), min(n_queries, len(articles)),
+                                               replace=False)]
+    drafts = [dataclasses.replace(a, id=f"draft-{a.id}", related=()) for a in picked]
+    seconds: dict[str, list[float]] = {f"{call} {which}": [] for call in ("related", "similar")
+                                       for which in ("untuned", "tuned")}
+    for ix in (index, tuned):  # warm both once
+        ix.related(picked[0].id, k=10)
+        ix.similar(drafts[0], k=10)
+    for article, draft in zip(picked, drafts, strict=True):
+        for which, ix in (("untuned", index), ("tuned", tuned)):
+            t = time.perf_counter()
+            ix.related(article.id, k=10)
+            seconds[f"related {which}"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ix.similar(draft, k=10)
+            seconds[f"similar {which}"].append(time.perf_counter() - t)
+    latency = {name: {"p50_ms": float(np.percentile(v, 50) * 1e3),
+                      "p99_ms": float(np.percentile(v, 99) * 1e3)} for name, v in seconds.items()}
+    return {"corpus": path.parent.name, "K": k, "articles": len(articles),
+            "chosen": report.chosen, "reason": report.reason, "tune_s": tune_s,
+            "queries": len(picked), "latency": latency,
+            "ratio_p50": {call: latency[f"{call} tuned"]["p50_ms"]
+                          / latency[f"{call} untuned"]["p50_ms"]
+                          for call in ("related", "similar")}}
+
+
+def serving_table(rows: list[dict[str, object]]) -> list[str]:
+    lines = ["| corpus | K | chosen | tune s | call | untuned p50 / p99 ms | tuned p50 / p99 ms "
+             "| tuned / untuned p50 |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lat, ratio = r["latency"], r["ratio_p50"]
+        assert isinstance(lat, dict) and isinstance(ratio, dict)
+        for call in ("related", "similar"):
+            u, t = lat[f"{call} untuned"], lat[f"{call} tuned"]
+            lines.append(f"| {r['corpus']} | {r['K']} | {r['chosen']} | {r['tune_s']:.1f} | "
+                         f"{call}() | {u['p50_ms']:.3f} / {u['p99_ms']:.3f} | "
+                         f"{t['p50_ms']:.3f} / {t['p99_ms']:.3f} | {ratio[call]:.2f}x |")
+    return lines
 
 
 def table(rows: list[dict[str, object]]) -> list[str]:
@@ -65,15 +119,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpora", nargs="+", type=Path)
     parser.add_argument("--k", nargs="+", type=int, default=[50])
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--serve", action="store_true",
+                        help="also time tune and the tuned index's queries (first K only)")
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation table")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    rows = [row for path in args.corpora if path.is_file()
-            for row in run(path, args.k, args.folds)]
-    print("\n".join(table(rows)))
+    corpora = [path for path in args.corpora if path.is_file()]
+    rows = [] if args.no_cv else [row for path in corpora
+                                  for row in run(path, args.k, args.folds)]
+    if rows:
+        print("\n".join(table(rows)))
+    served = [serving(path, args.k[0], args.queries) for path in corpora] if args.serve else []
+    if served:
+        print("\n".join(serving_table(served)))
     if args.json:
         args.json.write_text(json.dumps({"command": sys.argv, "machine": platform.platform(),
-                                         "python": platform.python_version(), "rows": rows},
-                                        indent=2))
+                                         "python": platform.python_version(), "rows": rows,
+                                         "serving": served}, indent=2))
     return 0
 
 

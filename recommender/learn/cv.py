@@ -43,7 +43,9 @@ def _linear() -> Any:
 def _trees() -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05,
+    # 100 trees at rate 0.1 scored as 200 at 0.05 on vdd_fr (CV MAP@10 0.4737 / 0.4735)
+    # at half the cost of scoring a similar() pool
+    return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1,
                                           max_leaf_nodes=15, l2_regularization=1.0,
                                           random_state=0)
 
