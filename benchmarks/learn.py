@@ -26,6 +26,7 @@ from ablation import same_section  # noqa: E402
 
 from recommender import BuildConfig, RelatedIndex, read_articles  # noqa: E402
 from recommender.learn.cv import cross_validate  # noqa: E402
+from recommender.learn.held_out import compare_held_out  # noqa: E402
 from recommender.learn.tune import tune  # noqa: E402
 
 
@@ -76,8 +77,15 @@ def serving(path: Path, k: int, n_queries: int, seed: int = 0) -> dict[str, obje
             seconds[f"similar {which}"].append(time.perf_counter() - t)
     latency = {name: {"p50_ms": float(np.percentile(v, 50) * 1e3),
                       "p99_ms": float(np.percentile(v, 99) * 1e3)} for name, v in seconds.items()}
+    held_out = None
+    if report.chosen != "formula":
+        started = time.perf_counter()
+        compared = compare_held_out(index, articles, model=report.chosen)
+        held_out = {**compared.to_dict(), "seconds": time.perf_counter() - started,
+                    "table": compared.table()}
     return {"corpus": path.parent.name, "K": k, "articles": len(articles),
             "chosen": report.chosen, "reason": report.reason, "tune_s": tune_s,
+            "held_out": held_out,
             "queries": len(picked), "latency": latency,
             "ratio_p50": {call: latency[f"{call} tuned"]["p50_ms"]
                           / latency[f"{call} untuned"]["p50_ms"]
@@ -95,6 +103,11 @@ def serving_table(rows: list[dict[str, object]]) -> list[str]:
             lines.append(f"| {r['corpus']} | {r['K']} | {r['chosen']} | {r['tune_s']:.1f} | "
                          f"{call}() | {u['p50_ms']:.3f} / {u['p99_ms']:.3f} | "
                          f"{t['p50_ms']:.3f} / {t['p99_ms']:.3f} | {ratio[call]:.2f}x |")
+    for r in rows:
+        held = r["held_out"]
+        if isinstance(held, dict):
+            lines += ["", f"{r['corpus']}: formula against the tuned ranking on held-out folds "
+                      f"({held['seconds']:.0f} s)", "", *held["table"]]
     return lines
 
 

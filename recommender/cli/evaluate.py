@@ -19,6 +19,7 @@ from recommender.store.atomic import atomic_write
 if TYPE_CHECKING:
     from recommender.evaluation.harness import Evaluation
     from recommender.evaluation.sweep import SweepResult
+    from recommender.learn.held_out import HeldOutComparison
 
 __all__ = ["evaluate_command"]
 
@@ -63,6 +64,10 @@ def _cutoffs(ctx: click.Context, param: click.Parameter, value: str) -> tuple[in
               help="Worker processes for index builds (-1: every core).")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write report.json, report.md (and PNG plots with matplotlib) here.")
+@click.option("--held-out/--no-held-out", "held_out", default=None,
+              help="Also compare the formula with a ranking learned from the links, on "
+                   "held-out folds (--folds), under each protocol. [default: with --report, "
+                   "on a tuned index]")
 @click.option("--sweep", "sweeps", multiple=True, metavar="FIELD=V1,V2",
               help="Build settings to try (repeatable; the grid is their product); the "
                    "INDEX's settings are the base.")
@@ -130,10 +135,16 @@ def _run(index_path: Path, corpus: tuple[Path, ...], fmt: out.OutputFormat,
                 "measure. Its cross-validated MAP@10, from tuning: "
                 + ", ".join(f"{name} {s['mean']:.4f}"
                             for name, s in learned["cv_map10"].items()), err=True)
-        _print_evaluation(index_path, opts["protocol"], ks, result, fmt)
+        compared = None
+        wanted = opts["held_out"]
+        if wanted or (wanted is None and learned is not None
+                      and opts["report_dir"] is not None):
+            compared = _held_out(index, articles, learned, opts)
+        _print_evaluation(index_path, opts["protocol"], ks, result, fmt, compared)
         if opts["report_dir"] is not None:
             write_report(opts["report_dir"], result.metrics, per_query=result,
-                         title=f"Evaluation of {index_path} ({opts['protocol']})")
+                         title=f"Evaluation of {index_path} ({opts['protocol']})",
+                         held_out=compared)
         return
     best = opts["best_config"]
     k = ks[-1]
@@ -146,10 +157,31 @@ def _run(index_path: Path, corpus: tuple[Path, ...], fmt: out.OutputFormat,
                      title=f"Sweep from {index_path} ({opts['protocol']})")
 
 
+def _held_out(index: Any, articles: list[Any], learned: dict[str, Any] | None,
+              opts: dict[str, Any]) -> HeldOutComparison:
+    """The formula against a learned ranking on held-out folds. A tuned index no longer
+    holds the formula's order: it is rebuilt from the corpus with the index's config."""
+    from recommender.index.related_index import RelatedIndex
+    from recommender.learn.held_out import compare_held_out
+
+    base = index
+    if learned is not None:
+        base = RelatedIndex.build(articles, index.config, n_jobs=opts["n_jobs"],
+                                  query=index.query)
+    model = learned["model"] if learned is not None else "trees"
+    with out.ProgressBars(enabled=not opts["quiet"]) as progress:
+        return compare_held_out(base, articles, model=model, n_folds=opts["n_folds"],
+                                seed=opts["seed"], k=opts["ks"][-1], progress=progress)
+
+
 def _print_evaluation(path: Path, protocol: str, ks: tuple[int, ...], result: Evaluation,
-                      fmt: out.OutputFormat) -> None:
+                      fmt: out.OutputFormat, compared: HeldOutComparison | None = None
+                      ) -> None:
     m = result.metrics
-    document = {"index": str(path), "protocol": protocol, "k": ks[-1], "metrics": m}
+    document: dict[str, Any] = {"index": str(path), "protocol": protocol, "k": ks[-1],
+                                "metrics": m}
+    if compared is not None:
+        document["held_out"] = compared.to_dict()
     if out.echo_document(document, fmt):
         return
     def n(key: str) -> int:
@@ -175,6 +207,11 @@ def _print_evaluation(path: Path, protocol: str, ks: tuple[int, ...], result: Ev
     rows = [[k, *(f"{m[f'{name}@{k}']:.4f}" for name in _PER_K)] for k in ks]
     for line in out.format_table(("k", *_PER_K), rows, align="rrrrrr"):
         click.echo(line)
+    if compared is not None:
+        click.echo(f"\nformula against the learned ranking ({compared.model}), "
+                   f"{compared.n_folds} held-out folds:")
+        for line in compared.table():
+            click.echo(line)
 
 
 def _print_sweep(results: list[SweepResult], k: int, best: Path, protocol: str,

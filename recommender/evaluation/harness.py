@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -152,8 +152,15 @@ def evaluate_per_query(
     n_jobs: int | None = None,
     progress: Progress | None = None,
     query: QueryConfig | None = None,
+    folds: Sequence[Sequence[str]] | None = None,
+    refit: Callable[[RelatedIndex, set[str]], RelatedIndex] | None = None,
 ) -> Evaluation:
-    """Like :func:`evaluate`, also keeping each query's row (for reports and error analysis)."""
+    """Like :func:`evaluate`, also keeping each query's row (for reports and error analysis).
+
+    For the ``cold`` protocol, ``folds`` (lists of query ids) replaces the seeded split,
+    and ``refit(index, held_out_ids)`` turns each fold's rebuilt index into the one that
+    answers (a learned ranking judged on links it never saw:
+    :mod:`recommender.learn.held_out`)."""
     cutoffs = _cutoffs(k, ks)
     rules = query if query is not None else index.query.replace(curated_first=False,
                                                                 fallback=())
@@ -179,7 +186,7 @@ def evaluate_per_query(
     run = _cold if protocol == "cold" else _indexed
     answers, seconds, skipped = run(index, queries, relevant, by_id, depth, protocol,
                                     counts, n_folds=n_folds, seed=seed, n_jobs=n_jobs,
-                                    progress=progress, rules=rules)
+                                    progress=progress, rules=rules, folds=folds, refit=refit)
     if not answers:
         raise RecommenderError(
             f"no query left to score under protocol {protocol!r}: {len(links)} links, "
@@ -307,10 +314,12 @@ def _cold(
     index: RelatedIndex, queries: list[str], relevant: dict[str, dict[str, float]],
     by_id: dict[str, Article], depth: int, protocol: str, counts: dict[str, int],
     *, n_folds: int, seed: int, n_jobs: int | None, progress: Progress | None,
-    rules: QueryConfig, **_: Any,
+    rules: QueryConfig, folds: Sequence[Sequence[str]] | None = None,
+    refit: Callable[[RelatedIndex, set[str]], RelatedIndex] | None = None, **_: Any,
 ) -> Answers:
     """Hold each fold of queries out of a fresh index and query it with ``similar``."""
-    if isinstance(n_folds, bool) or not isinstance(n_folds, int) or n_folds < 2:
+    if folds is None and (isinstance(n_folds, bool) or not isinstance(n_folds, int)
+                          or n_folds < 2):
         raise ValueError(f"expected n_folds >= 2 for the cold protocol, got n_folds={n_folds!r}")
     lacking = [i for i in index.ids if i not in by_id]
     if lacking:
@@ -319,10 +328,14 @@ def _cold(
             f"indexed id(s) have no article, e.g. {lacking[0]!r}; pass the corpus the index "
             "was built from"
         )
-    order = np.random.default_rng(seed).permutation(len(queries))
-    n_folds = min(n_folds, len(queries))
-    fold_of = {queries[p]: f for f, chunk in enumerate(np.array_split(order, n_folds))
-               for p in chunk.tolist()}
+    if folds is not None:
+        fold_of = {q: f for f, fold in enumerate(folds) for q in fold}
+        n_folds = len(folds)
+    else:
+        order = np.random.default_rng(seed).permutation(len(queries))
+        n_folds = min(n_folds, len(queries))
+        fold_of = {queries[p]: f for f, chunk in enumerate(np.array_split(order, n_folds))
+                   for p in chunk.tolist()}
     indexed = index.ids
     answers: dict[str, list[str]] = {}
     seconds: list[float] = []
@@ -346,6 +359,8 @@ def _cold(
         if todo:
             sub = RelatedIndex.build([by_id[i] for i in indexed if i not in held],
                                      index.config, n_jobs=n_jobs)
+            if refit is not None:
+                sub = refit(sub, held)
             for q in todo:
                 start = time.perf_counter()
                 results = sub.similar(by_id[q], k=depth, query=rules)

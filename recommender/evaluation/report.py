@@ -38,12 +38,15 @@ def write_report(
     per_query: Evaluation | Sequence[QueryResult] | None = None,
     title: str = "Evaluation report",
     k: int | None = None,
+    held_out: Any = None,
 ) -> list[Path]:
     """Write ``report.json``, ``report.md`` and, with matplotlib, PNG plots to ``directory``.
 
     ``result`` is what :func:`~recommender.evaluation.harness.evaluate` returned (with a
     sweep, usually the best configuration's metrics). ``k`` is the cutoff of the sweep
-    table; it defaults to the largest cutoff in ``result``. Returns the paths written.
+    table; it defaults to the largest cutoff in ``result``. ``held_out``: a
+    :class:`~recommender.learn.held_out.HeldOutComparison` (formula against a learned
+    ranking, per protocol), reported in its own section. Returns the paths written.
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -57,10 +60,13 @@ def write_report(
         "per_query": [{"id": q.id, "metrics": q.metrics, "ranked": list(q.ranked),
                        "relevant": q.relevant} for q in rows],
     }
+    if held_out is not None:
+        document["held_out"] = held_out.to_dict()
     report = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     written = [
         atomic_write(out / "report.json", report),
-        atomic_write(out / "report.md", _markdown(title, result, cutoffs, sweep or [], rows, k)),
+        atomic_write(out / "report.md", _markdown(title, result, cutoffs, sweep or [], rows, k,
+                                                  held_out)),
     ]
     figure = _figure_class()
     if figure is not None:
@@ -119,9 +125,17 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 
 def _markdown(
     title: str, result: Mapping[str, float], cutoffs: list[int],
-    sweep: Sequence[SweepResult], rows: list[QueryResult], k: int,
+    sweep: Sequence[SweepResult], rows: list[QueryResult], k: int, held_out: Any = None,
 ) -> str:
     lines = [f"# {title}", ""]
+    if held_out is not None:
+        lines += [f"## Formula against the learned ranking ({held_out.model}), on held-out "
+                  "links", "",
+                  f"{held_out.n_folds} folds of linked articles; each fold's model learned from "
+                  "the links that touch none of its articles, in either direction. Figures: "
+                  f"means over the held-out queries, ± the spread of MAP@{held_out.k} over "
+                  "the folds.", ""]
+        lines += held_out.table() + [""]
     if cutoffs:
         lines += ["## Ranking metrics (mean over queries)", ""]
         lines += _table(["k", *_PER_K],

@@ -8,8 +8,9 @@ model beats the formula, the index keeps the formula and the report says why.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,14 @@ from recommender.evaluation.links import Link
 from recommender.index.graph import NeighbourGraph
 from recommender.index.parts import IndexParts
 from recommender.index.related_index import RelatedIndex
-from recommender.learn.cv import MODELS, CrossValidation, cross_validate, known_links
+from recommender.learn.cv import (
+    MODELS,
+    CrossValidation,
+    LinkedPairs,
+    cross_validate,
+    known_links,
+    linked_pairs,
+)
 from recommender.learn.export import LearnedRanker
 from recommender.learn.features import (
     FEATURES,
@@ -61,10 +69,31 @@ def tune(index: RelatedIndex, articles_or_links: Sequence[Article] | Sequence[Li
     if best == "formula":
         return index, TuneReport("formula", "no model beat the formula in cross-validation",
                                  cv, len(links), n_links)
-    parts = index._parts  # tuning rebuilds the graph part
-    table = parts.table
     pairs = cv.pairs
     assert pairs is not None  # noqa: S101 - cross_validate always keeps its pairs
+    tuned = fit_ranking(index, links, best, pairs,
+                        lambda: tuning_info(best, cv, len(links), n_links,
+                                            index._parts.graph.n_neighbors))
+    summary = cv.summary()
+    return tuned, TuneReport(best, f"cross-validated MAP@10 {summary[best]['mean']:.4f} "
+                             f"against the formula's {summary['formula']['mean']:.4f}",
+                             cv, len(links), n_links)
+
+
+def fit_ranking(index: RelatedIndex, links: Mapping[str, Sequence[str]], model: str,
+                pairs: LinkedPairs | None = None,
+                info: Callable[[], dict[str, Any]] | None = None,
+                held_out: Collection[str] = ()) -> RelatedIndex:
+    """``index`` with a ``model`` (a :data:`MODELS` name) fitted on the candidates of the
+    articles that have ``links`` (``pairs``: those candidates, already built), every
+    stored row re-ordered by it. Only ``links`` are read, so a model fitted on some links
+    can be judged on the others (:mod:`recommender.learn.held_out`): pass those articles
+    as ``held_out``, and no pair with one of them as candidate is learned from (its link,
+    left out of ``links``, would read as a negative)."""
+    parts = index._parts  # tuning rebuilds the graph part
+    table = parts.table
+    if pairs is None:
+        pairs = linked_pairs(parts, {s: tuple(t) for s, t in links.items() if t})
     labels, features = pairs.labels, pairs.features
     links_in = links_in_counts(table.n_rows, table.positions, links)
     column = FEATURES.index("candidate_links_in")
@@ -74,19 +103,18 @@ def tune(index: RelatedIndex, articles_or_links: Sequence[Article] | Sequence[Li
     through = FEATURES.index("neighbour_links")
     features[:, through:through + 2] = neighbour_links(parts, pairs.sources, pairs.candidates,
                                                        adjacency)
-    model = MODELS[best]().fit(features, labels)
-    learned = TunedRanking(LearnedRanker.from_estimator(model), links_in,
+    fit = ~np.isin(pairs.candidates, [table.positions[i] for i in held_out
+                                      if i in table.positions])
+    fitted = MODELS[model]().fit(features[fit], labels[fit])
+    learned = TunedRanking(LearnedRanker.from_estimator(fitted), links_in,
                            stored_in_degree(parts), adjacency,
-                           tuning_info(best, cv, len(links), n_links, parts.graph.n_neighbors))
+                           info() if info is not None else {"model": model,
+                                                            "features": list(FEATURES)})
     graph = parts.graph
     neighbors, scores, similarity = learned.rerank_rows(
         parts, np.arange(table.n_rows), np.asarray(graph.neighbors),
         np.asarray(graph.similarity, dtype=np.float32))
     tuned_graph = NeighbourGraph(neighbors=neighbors, scores=scores, similarity=similarity,
                                  hubs=graph.hubs, hub_floor=graph.hub_floor)
-    tuned = RelatedIndex(index.config, IndexParts(table, tuned_graph, parts.space, learned),
-                         index.query)
-    summary = cv.summary()
-    return tuned, TuneReport(best, f"cross-validated MAP@10 {summary[best]['mean']:.4f} "
-                             f"against the formula's {summary['formula']['mean']:.4f}",
-                             cv, len(links), n_links)
+    return RelatedIndex(index.config, IndexParts(table, tuned_graph, parts.space, learned),
+                        index.query)
