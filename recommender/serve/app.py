@@ -30,7 +30,7 @@ from recommender.errors import ConfigError, CorpusError, RecommenderError, Unkno
 from recommender.index.handle import IndexHandle, Loaded
 from recommender.serve import documents
 from recommender.serve.openapi import openapi_document
-from recommender.serve.options import box_options
+from recommender.serve.options import box_options, whole_number
 from recommender.serve.settings import ADMIN_TOKEN_VARIABLE, ServeSettings
 
 __all__ = ["app_from_environment", "create_app"]
@@ -129,7 +129,7 @@ class Server:
     async def search(self, request: Request) -> Response:
         loaded = self._loaded()
         text = request.query_params.get("q", "")
-        limit = _whole(request.query_params.get("limit", "10"), "limit", _SEARCH_LIMIT)
+        limit = whole_number(request.query_params.get("limit", "10"), "limit", _SEARCH_LIMIT)
         found = await run_in_threadpool(documents.search_titles, loaded.index, text, limit)
         return _json({"q": text, "items": found}, loaded)
 
@@ -185,18 +185,6 @@ class Server:
                 log.error("could not load the index at %s: %s", self.settings.index, exc)
 
         threading.Thread(target=load, name="index-load", daemon=True).start()
-
-
-def _whole(text: str, name: str, cap: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ConfigError(f"query parameter {name}: expected a whole number, got {text!r}"
-                          ) from None
-    if not 1 <= value <= cap:
-        raise ConfigError(f"query parameter {name}: expected 1 <= {name} <= {cap}, "
-                          f"got {value}")
-    return value
 
 
 def _batch_ids(body: bytes, cap: int) -> list[str]:

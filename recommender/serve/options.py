@@ -30,15 +30,8 @@ def box_options(pairs: Iterable[tuple[str, str]], default: QueryConfig, *, max_k
         values.setdefault(name, []).append(value)
     k = default_k
     if "k" in values:
-        text = values.pop("k")[-1]
-        try:
-            k = int(text)
-        except ValueError:
-            raise ConfigError(f"query parameter k: expected a whole number, got {text!r}"
-                              ) from None
-        if not 1 <= k <= max_k:
-            raise ConfigError(f"query parameter k: expected 1 <= k <= {max_k}, got k={k} "
-                              f"(this server's cap is {max_k}; see --max-k)")
+        k = whole_number(values.pop("k")[-1], "k", max_k,
+                         f" (this server's cap is {max_k}; see --max-k)")
     unknown = sorted(set(values) - set(QUERY_FIELDS))
     if unknown:
         raise ConfigError(f"unknown query parameter(s) {', '.join(unknown)}; valid "
@@ -54,3 +47,16 @@ def box_options(pairs: Iterable[tuple[str, str]], default: QueryConfig, *, max_k
         else:
             changes[name] = given[0]
     return k, default.replace(**changes)
+
+
+def whole_number(text: str, name: str, cap: int, remedy: str = "") -> int:
+    """``text`` as a whole number in [1, cap]; ConfigError naming the parameter."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"query parameter {name}: expected a whole number, got {text!r}"
+                          ) from None
+    if not 1 <= value <= cap:
+        raise ConfigError(f"query parameter {name}: expected 1 <= {name} <= {cap}, "
+                          f"got {name}={value}{remedy}")
+    return value
