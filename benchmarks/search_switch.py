@@ -63,7 +63,7 @@ def top_lists(index: RelatedIndex, k: int = 10) -> list[set[str]]:
 
 def run_corpus(name: str, articles: list[Any], a: argparse.Namespace) -> dict[str, Any]:
     restrict = same_section(articles, "auto")
-    base = BuildConfig(same_section=restrict)
+    base = BuildConfig(same_section=restrict, n_neighbors=a.n_neighbors)
     runs: dict[str, list[dict[str, Any]]] = {"exact": [], "pruned": []}
     lists: dict[str, list[set[str]]] = {}
     quality: dict[str, float] = {}
@@ -112,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mean-length", type=int, default=300, help="mean body tokens")
     p.add_argument("--query-terms", type=int, default=AUTO_QUERY_TERMS)
     p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--n-neighbors", type=int, default=BuildConfig().n_neighbors,
+                   help="K stored per article (the pruned pool is 4 K)")
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "speedbench")
     p.add_argument("--json", type=Path)
@@ -133,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     text = ["## Search mode: where exact gives way to pruned (issue 13)", "",
             "`benchmarks/search_switch.py`: each corpus built with the default `BuildConfig` "
             f"twice, `query_terms` forced to exact (None) and pruned ({a.query_terms}), "
+            f"n_neighbors={a.n_neighbors}, "
             f"{a.jobs} job(s), median of {a.repeats} alternated build(s) each. MAP@10 on "
             "the corpus's links (protocol `indexed`, `QueryConfig.plain()`); overlap@10: share "
             "of each exact top-10 list found in the pruned one. `auto picks`: what "
