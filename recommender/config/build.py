@@ -23,7 +23,7 @@ from recommender.errors import ConfigError, UnknownLanguageError
 #: prunes from this many on: below it the exact search is the faster one (pruning costs
 #: its own pass over the postings), above it the pruned search is faster by a growing
 #: factor for MAP@10 within 0.5 % of exact; see "Search mode" in benchmarks/README.md.
-AUTO_PRUNED_FROM = 20_000
+AUTO_PRUNED_FROM = 40_000
 #: the ``query_terms`` an automatic choice of the pruned search takes (Lucene's
 #: More-Like-This keeps 25 query terms too)
 AUTO_QUERY_TERMS = 25
