@@ -16,6 +16,10 @@ and one that fails or overruns its time budget is reported as such while the run
 - **gensim**: ``simple_preprocess``, ``Dictionary``, ``TfidfModel``, ``SparseMatrixSimilarity``;
   all-pairs top-K by chunks of queries when it is projected to fit the budget.
 - **tantivy** More-Like-This and **bm25s** (whole article as the query): index, latency.
+- **tfidf**: our vectorize stage (``ArticleVectorizer`` of ``BuildConfig()``, the build's
+  jobs) and ``TfidfVectorizer(sublinear_tf=True).fit_transform`` on ``title + " " + body``,
+  alternated ``--vectorize-repeats`` times in one process, medians and their ratio.
+- ``--modes auto`` adds a build with ``BuildConfig()`` as it is (``query_terms="auto"``).
 
     python benchmarks/speed.py --sizes 10000,100000 --json /tmp/speed.json --readme
 """
@@ -73,8 +77,9 @@ PEERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "gensim": ("gensim TF-IDF + SparseMatrixSimilarity", ("gensim",)),
     "tantivy": ("tantivy More-Like-This", ("tantivy",)),
     "bm25s": ("bm25s (article as query)", ("bm25s",)),
+    "tfidf": ("scikit-learn TfidfVectorizer (vectorize only)", ("sklearn",)),
 }
-MODES = ("exact", "pruned")
+MODES = ("exact", "pruned", "auto")
 
 
 # -- child side: one build (or one load) per process, results as JSON lines ---------------
@@ -285,6 +290,29 @@ def child_sparse_dot_topn(spec: dict[str, Any], sampler: _TreeSampler | None) ->
     _finish(spec, sampler, build_peak_rss_mb=peak)
 
 
+def child_tfidf(spec: dict[str, Any], sampler: _TreeSampler | None) -> None:
+    """Our vectorize stage beside scikit-learn's TfidfVectorizer on the same articles,
+    alternated in this one process (a busy spell of the machine hits both), medians."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from recommender.config.build import BuildConfig
+    from recommender.vectorize import ArticleVectorizer
+
+    arts = _read(spec)
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(spec["vectorize_repeats"]):
+        t = time.perf_counter()
+        ArticleVectorizer.from_config(BuildConfig(), n_jobs=spec["jobs"]).fit_transform(arts)
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        TfidfVectorizer(sublinear_tf=True).fit_transform([f"{a.title} {a.body}" for a in arts])
+        theirs.append(time.perf_counter() - t)
+    _emit(event="stage", stage="vectorize", seconds=float(np.median(theirs)))
+    _emit(event="vectorize_pair", ours=float(np.median(ours)), sklearn=float(np.median(theirs)),
+          ours_runs=ours, sklearn_runs=theirs, jobs=spec["jobs"])  # fmt: skip
+
+
 def child_gensim(spec: dict[str, Any], sampler: _TreeSampler | None) -> None:
     from gensim.corpora import Dictionary
     from gensim.models import TfidfModel
@@ -425,7 +453,7 @@ def child_bm25s(spec: dict[str, Any], sampler: _TreeSampler | None) -> None:
 CHILDREN: dict[str, Callable[[dict[str, Any], _TreeSampler | None], None]] = {
     "ours-build": child_ours_build, "ours-serve": child_ours_serve,
     "sparse_dot_topn": child_sparse_dot_topn, "gensim": child_gensim,
-    "tantivy": child_tantivy, "bm25s": child_bm25s,
+    "tantivy": child_tantivy, "bm25s": child_bm25s, "tfidf": child_tfidf,
 }  # fmt: skip
 
 
@@ -516,6 +544,8 @@ def _absorb(res: Result, events: list[dict[str, Any]]) -> None:
             res.latency[e["name"]] = {"p50": e["p50"], "p99": e["p99"], "count": e["count"]}
         elif kind == "note":
             res.notes.append(e["text"])
+        elif kind == "vectorize_pair":
+            res.extra["vectorize_pair"] = e
 
 
 def _fail(res: Result, status: str, reason: str) -> None:
@@ -530,8 +560,9 @@ def _fail(res: Result, status: str, reason: str) -> None:
 
 def run_ours(mode: str, base: dict[str, Any], a: argparse.Namespace, n: int) -> Result:
     """One build of ours in a fresh process (serving is measured later, once)."""
-    qt = None if mode == "exact" else a.query_terms
-    name = "recommender exact" if qt is None else f"recommender pruned (query_terms={qt})"
+    qt = {"exact": None, "auto": "auto"}.get(mode, a.query_terms)
+    name = {None: "recommender exact", "auto": "recommender BuildConfig() (query_terms=auto)"
+            }.get(qt, f"recommender pruned (query_terms={qt})")  # fmt: skip
     res = Result(system=f"ours-{mode}", name=name)
     spec = {**base, "task": "ours-build", "query_terms": qt,
             "out": str(Path(a.workdir) / "indexes" / f"ours-{mode}-{n}")}  # fmt: skip
@@ -596,6 +627,12 @@ def run_peer(key: str, base: dict[str, Any], a: argparse.Namespace, n: int) -> R
     _absorb(res, events)
     if status != "ok":
         _fail(res, status, reason)
+    elif key == "tfidf":
+        pair = res.extra.get("vectorize_pair", {})
+        res.notes.append(f"vectorize only; ours in the same process, {pair.get('jobs')} job(s): "
+                         f"{pair.get('ours', float('nan')):.2f} s (runs: "
+                         + ", ".join(f"{x:.2f}" for x in pair.get("ours_runs", [])) + "; theirs: "
+                         + ", ".join(f"{x:.2f}" for x in pair.get("sklearn_runs", [])) + ")")
     elif key in ("tantivy", "bm25s") or "neighbours" not in res.stages:
         res.notes.append("no all-pairs neighbour table: build = index, query latency only")
     return res
@@ -676,6 +713,10 @@ def ratios(results: list[Result]) -> dict[str, float]:
     by = {r.system: r for r in results if r.status == "ok"}
     out: dict[str, float] = {}
     sdt, tan = by.get("sparse_dot_topn"), by.get("tantivy")
+    pair = by["tfidf"].extra.get("vectorize_pair") if "tfidf" in by else None
+    if pair and pair["sklearn"] > 0:
+        out["ours / sklearn TfidfVectorizer, vectorize (same process)"] = \
+            pair["ours"] / pair["sklearn"]
     for mode in MODES:
         ours = by.get(f"ours-{mode}")
         if ours is None:
@@ -698,7 +739,8 @@ def report(n: int, corpus: dict[str, Any], results: list[Result], rat: dict[str,
              f"{corpus['bytes'] / 1e6:,.0f} MB of JSON Lines)", "",
              table(HEAD, [row(r) for r in results]), ""]  # fmt: skip
     for key, v in rat.items():
-        goal = "goal ≥ 4×" if key.endswith("build") else "goal > 1×" if "tantivy" in key else ""
+        goal = ("goal ≥ 4×" if key.endswith("build") else "goal > 1×" if "tantivy" in key
+                else "goal ≤ 1×" if "TfidfVectorizer" in key else "")
         lines.append(f"- **{key} = {v:.2f}×**" + (f" ({goal})" if goal else ""))
     for r in results:
         notes = list(r.notes)
@@ -725,6 +767,8 @@ GOALS = [
     ("Load to first query at 1M", "≤ 1 s (memory-mapped)"),
     ("Against peers, same run", "build ≥ 4× faster than exact sparse_dot_topn; "
      "similar() faster than tantivy MLT"),
+    ("Vectorize against scikit-learn", "ours ≤ 1.0× TfidfVectorizer(sublinear_tf=True)"
+     ".fit_transform, same texts, same process"),
 ]  # fmt: skip
 
 
@@ -798,6 +842,13 @@ def goals(sizes: dict[int, list[Result]], k: int) -> list[list[str]]:
                 parts.append(f"{mode}: build {_over(b, 4)[0]}; similar p50 {_over(s, 1)[0]}")
         return "<br>".join(parts) or f"no peer ratio at {n:,}"
 
+    def vectorize(n: int) -> str:
+        key = "ours / sklearn TfidfVectorizer, vectorize (same process)"
+        value = ratios(sizes.get(n, [])).get(key)
+        if value is None:
+            return "not measured (--peers tfidf)"
+        return f"{value:.2f}× ({'reached' if value <= 1.0 else 'missed'}, goal ≤ 1×)"
+
     def at(n: int, text: str) -> str:
         if n in sizes:
             return text
@@ -817,6 +868,7 @@ def goals(sizes: dict[int, list[Result]], k: int) -> list[list[str]]:
         [*GOALS[4], f"at {largest:,}: " + cells(table_bytes, largest)],
         [*GOALS[5], at(M, cells(load, M if M in sizes else largest))],
         [*GOALS[6], f"at {largest:,}: " + peers(largest)],
+        [*GOALS[7], f"at {largest:,}: " + vectorize(largest)],
     ]
 
 
@@ -944,6 +996,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--modes", default="exact,pruned", help="our modes: exact, pruned or both")
     p.add_argument("--jobs", type=int, default=1, help="n_jobs of every build (default 1)")
     p.add_argument("--queries", type=int, default=2000, help="timed queries per latency")
+    p.add_argument("--vectorize-repeats", type=int, default=3,
+                   help="alternated fits of ours and TfidfVectorizer in the tfidf child")
     p.add_argument("--repeats", default="1",
                    help="builds per system, interleaved, medians reported; one value, or one "
                    "per size (e.g. 3,1)")
@@ -983,7 +1037,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{n:,}] corpus ...", file=sys.stderr, flush=True)
         corpus, summary = ensure_corpus(workdir, n, a.mean_length, a.seed)
         base = {"corpus": str(corpus), "n": n, "k": a.k, "n_neighbors": a.n_neighbors,
-                "jobs": a.jobs, "queries": a.queries, "seed": a.seed, "budget": a.budget_ours}
+                "jobs": a.jobs, "queries": a.queries, "seed": a.seed, "budget": a.budget_ours,
+                "vectorize_repeats": a.vectorize_repeats}
         load_before = os.getloadavg()
         rounds: dict[str, list[Result]] = {}
         for r in range(n_rounds):  # interleaved, so a busy spell on the machine hits all
@@ -1004,7 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
         exact = workdir / "indexes" / f"ours-exact-{n}"
         if any(r.system == "ours-exact" and r.status == "ok" for r in results):
             for res in results:
-                if res.system in ("ours-pruned", "sparse_dot_topn") and res.status == "ok":
+                if res.system in ("ours-pruned", "ours-auto", "sparse_dot_topn") and res.status == "ok":
                     res.overlap = overlap_at(exact, workdir / "indexes" / f"{res.system}-{n}")
         rat = ratios(results)
         text = report(n, summary, results, rat)

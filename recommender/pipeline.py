@@ -54,6 +54,8 @@ class BuildSummary:
     rejects: str | None = None
     #: one line per kind of change reading made (:meth:`ReadReport.warnings`)
     warnings: list[str] = field(default_factory=list)
+    #: the neighbour search the build used: "exact" or "pruned" (``query_terms``)
+    search: str = "exact"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, ready for JSON."""
@@ -235,6 +237,7 @@ def build_from_files(
         **stream.report.counts(),
     }
     warnings = stream.report.warnings(rejects_file)
+    config = index.config  # as the build decided it ("auto" search: exact or pruned)
     card = render_model_card(corpus=corpus, counts=counts, config=config,
                              seconds=seconds, version=package_version(), input_notes=warnings)
     save_start = clock()
@@ -248,6 +251,7 @@ def build_from_files(
         bytes_on_disk=directory_bytes(target), config=config.to_dict(),
         input=stream.report.counts(), warnings=warnings,
         rejects=None if rejects_file is None else os.fspath(rejects_file),
+        search=config.search_mode,
     )
 
 

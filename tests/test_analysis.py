@@ -492,3 +492,24 @@ def test_normalize_tag_is_idempotent_and_clean(tag: str) -> None:
 @given(text=st.text())
 def test_detect_language_never_raises(text: str) -> None:
     assert detect_language(text, default="xx") in {*available_languages(), "xx"}
+
+
+def _fold_reference(text: str) -> str:
+    """fold_accents' general path alone: every mark (category M*) dropped."""
+    import unicodedata
+
+    from recommender.analysis._unicode import _LIGATURES
+
+    text = unicodedata.normalize("NFD", text.translate(_LIGATURES))
+    return unicodedata.normalize(
+        "NFC", "".join(ch for ch in text if unicodedata.category(ch)[0] != "M"))
+
+
+@given(st.text(alphabet=st.sampled_from(
+    list("aeioucnAEZ'- ") + ["é", "è", "ê", "ë", "à", "ç", "ñ", "ø", "œ", "ß", "ǰ", "Å",
+                             "Ω", "й", "ё", "ح", "한", "\u0301", "\u1dc0", "\u20d7", "ḯ"]),
+    max_size=12))
+def test_latin_fast_path_of_fold_accents_equals_the_general_path(text):
+    from recommender.analysis._unicode import fold_accents
+
+    assert fold_accents(text) == _fold_reference(text)

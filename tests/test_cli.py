@@ -138,7 +138,9 @@ def test_build_json_summary(corpus_file: Path, tmp_path: Path) -> None:
     assert summary["bytes_on_disk"] == sum(f.stat().st_size for f in target.iterdir())
     assert summary["corpus"][0]["articles"] == 40
     assert len(summary["corpus"][0]["sha256"]) == 64
-    assert summary["config"] == BuildConfig().to_dict()
+    # the config as the build decided it: 40 articles are searched exactly
+    assert summary["config"] == BuildConfig().for_archive(40).to_dict()
+    assert summary["search"] == "exact" and summary["config"]["query_terms"] is None
 
 
 def test_build_defaults_to_models_slash_corpus_stem(

@@ -16,6 +16,7 @@ from helpers import make_corpus
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recommender.errors import ConfigError
 from recommender.search import kernel
 from recommender.search.parallel import neighbour_graph
 from recommender.search.searcher import Searcher, SearchSettings, pair_dots
@@ -141,7 +142,11 @@ def test_settings_come_from_the_build_config():
     settings = SearchSettings.from_config(config)
     assert dataclasses.asdict(settings) == {"query_terms": 9, "query_max_df": 0.4,
                                             "index_terms": 7, "posting_limit": 11}
-    assert settings.pruned and not SearchSettings.from_config(BuildConfig()).pruned
+    assert settings.pruned and not SearchSettings.from_config(BuildConfig(query_terms=None)).pruned
+    # "auto" is decided by the archive's size before a search is set up
+    with pytest.raises(ConfigError, match="for_archive"):
+        SearchSettings.from_config(BuildConfig())
+    assert not SearchSettings.from_config(BuildConfig().for_archive(10)).pruned
 
 
 @given(st.integers(2, 8), st.integers(2, 300), st.integers(1, 6), st.integers(0, 10_000),

@@ -30,7 +30,8 @@ def test_table_and_json(
     # a peer whose package is missing is reported, not fatal (checked before any child runs)
     monkeypatch.setitem(speed.PEERS, "gensim", ("gensim (test)", ("no_such_module_for_test",)))
     out = tmp_path / "speed.json"
-    args = ["--sizes", "300", "--peers", "gensim", "--queries", "30", "--load-repeats", "1",
+    args = ["--sizes", "300", "--peers", "gensim,tfidf", "--queries", "30", "--load-repeats", "1",
+            "--modes", "exact,pruned,auto", "--vectorize-repeats", "2",
             "--workdir", str(tmp_path / "work"), "--json", str(out)]  # fmt: skip
     assert speed.main(args) == 0
     text = capsys.readouterr().out
@@ -56,6 +57,14 @@ def test_table_and_json(
         assert set(s["load_s"]) == {"verify", "no-verify", "imports"}
         assert s["latency"]["related"]["count"] == 30 and s["latency"]["similar"]["p50"] > 0
     assert 0.0 <= systems["ours-pruned"]["overlap"] <= 1.0
+    # BuildConfig() as it is: 300 articles are searched exactly, like ours-exact
+    assert systems["ours-auto"]["status"] == "ok" and systems["ours-auto"]["overlap"] == 1.0
+    # our vectorize stage against scikit-learn's, in one process: a ratio and a goal row
+    pair = systems["tfidf"]["extra"]["vectorize_pair"]
+    assert len(pair["ours_runs"]) == len(pair["sklearn_runs"]) == 2
+    ratio = size["ratios"]["ours / sklearn TfidfVectorizer, vectorize (same process)"]
+    assert ratio == pytest.approx(pair["ours"] / pair["sklearn"])
+    assert "Vectorize against scikit-learn" in text and "goal ≤ 1×" in text
 
 
 def test_corpus_is_reused(speed: ModuleType, tmp_path: Path) -> None:

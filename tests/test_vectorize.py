@@ -247,18 +247,30 @@ def test_pickle_round_trip_keeps_the_fitted_state(corpus):
                                  "Aujourd'hui", "rates", "the", "mortgage", "x2", "États-Unis"]),
                 max_size=30),
        st.sampled_from(["fr", "en"]))
-def test_self_filling_lookups_equal_plain_analysis(words, language):
-    """The counting loop's fast path (TokenIds over a GrowingVocabulary) gives the ids a
-    plain dict gives to the analyzer's terms, in first-seen order; a fixed vocabulary
-    drops unknown terms."""
+def test_numbered_raw_tokens_equal_plain_analysis(words, language):
+    """The counting loop's fast path (raw tokens numbered, resolved in a batch, expanded
+    with numpy) gives the ids a plain dict gives to the analyzer's terms, in first-seen
+    order; a fixed vocabulary drops unknown terms."""
     from recommender.analysis import get_analyzer
-    from recommender.vectorize.vocabulary import GrowingVocabulary, TokenIds
+    from recommender.vectorize.tokens import RawTokens
+    from recommender.vectorize.vocabulary import GrowingVocabulary
 
     analyze = get_analyzer(language)
     text = " ".join(words)
+
+    def fast_ids(vocabulary: dict[str, int], grow: bool) -> list[int]:
+        raw = RawTokens()
+        half = len(words) // 2  # two rows, resolved together
+        rows = [analyze.tokenize(" ".join(words[:half])), analyze.tokenize(" ".join(words[half:]))]
+        numbers = [raw.numbering(analyze)[t] for row in rows for t in row]
+        raw.resolve(vocabulary, grow)
+        indptr = np.array([0, len(rows[0]), len(numbers)])
+        ids, ptr = raw.expand(np.array(numbers, dtype=np.int32), indptr)
+        assert ptr[0] == 0 and ptr[-1] == len(ids)
+        return ids.tolist()
+
     vocabulary = GrowingVocabulary()
-    lookup = TokenIds(analyze, vocabulary, grow=True)
-    fast = [i for token in analyze.tokenize(text) for i in lookup[token]]
+    fast = fast_ids(vocabulary, grow=True)
     plain: dict[str, int] = {}
     expected = [plain.setdefault(term, len(plain)) for term in analyze(text)]
     assert fast == expected and dict(vocabulary) == plain and vocabulary.order == list(plain)
@@ -266,9 +278,36 @@ def test_self_filling_lookups_equal_plain_analysis(words, language):
     forms = [vocabulary.forms.get(i, term) for i, term in enumerate(vocabulary.order)]
     assert [analyze.index_terms(form) for form in forms] == [[t] for t in plain]
     fixed = {term: i for i, term in enumerate(sorted(plain)[::2])}
-    known = TokenIds(analyze, fixed, grow=False)
-    assert [i for token in analyze.tokenize(text) for i in known[token]] == \
-        [fixed[t] for t in analyze(text) if t in fixed]
+    assert fast_ids(fixed, grow=False) == [fixed[t] for t in analyze(text) if t in fixed]
+
+
+def test_raw_tokens_of_several_terms_expand_in_order():
+    """A raw token may give several terms (or none): the numpy expansion keeps them in
+    order and cuts rows where the tokens were cut."""
+    from recommender.analysis import get_analyzer
+    from recommender.vectorize.tokens import RawTokens
+
+    class Splitting:  # an analyzer whose tokens read as their letters, vowels dropped
+        language = "xx"
+
+        def index_terms_of(self, tokens: list[str]) -> list[list[str]]:
+            return [[c for c in t if c not in "aeiou"] for t in tokens]
+
+        def surface(self, token: str) -> str:
+            return token
+
+    raw, fake = RawTokens(), Splitting()
+    rows = [["abc", "e", "db"], [], ["e", "abc"]]
+    numbers = [raw.numbering(fake)[t] for row in rows for t in row]  # type: ignore[arg-type]
+    vocabulary: dict[str, int] = {}
+    raw.resolve(vocabulary, grow=False)
+    assert raw.ids == [(), (), ()]
+    raw, vocabulary = RawTokens(), {"b": 0, "c": 1, "d": 2}
+    numbers = [raw.numbering(fake)[t] for row in rows for t in row]  # type: ignore[arg-type]
+    raw.resolve(vocabulary, grow=False)
+    ids, ptr = raw.expand(np.array(numbers, dtype=np.int32), np.array([0, 3, 3, 5]))
+    assert ids.tolist() == [0, 1, 2, 0, 0, 1] and ptr.tolist() == [0, 4, 4, 6]
+    assert get_analyzer("en").index_terms_of(["the", "rates", "rate"]) == [[], ["rate"], ["rate"]]
 
 
 def test_a_tiny_site_keeps_the_words_its_stories_share():

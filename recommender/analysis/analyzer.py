@@ -101,6 +101,14 @@ class Analyzer:
             value = self._analyze_tokens([token])[token]
         return value.split()
 
+    def index_terms_of(self, tokens: list[str]) -> list[list[str]]:
+        """:meth:`index_terms` of each raw token, the unseen ones analysed together (one
+        stemmer call): what fitting does with the new raw tokens of a chunk."""
+        cache = self._cache
+        missing = [token for token in tokens if token not in cache]
+        found = self._analyze_tokens(missing) if missing else {}
+        return [(found[t] if t in found else cache[t]).split() for t in tokens]
+
     def surface(self, token: str) -> str:
         """How a raw token from :meth:`tokenize` reads, to show its index term to a person:
         lower-cased, its elided article or clitic removed, accents and inner apostrophes

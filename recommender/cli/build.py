@@ -56,6 +56,16 @@ def _check_jobs(_ctx: click.Context, _param: click.Parameter, value: int) -> int
     return value
 
 
+def search_text(config: dict[str, Any]) -> str:
+    """How an index's neighbours were searched, from its stored config."""
+    terms = config.get("query_terms")
+    if terms is None:
+        return "exact (every shared term)"
+    return (f"pruned (query_terms={terms}, query_max_df={config.get('query_max_df')}, "
+            f"index_terms={config.get('index_terms')}, "
+            f"posting_limit={config.get('posting_limit')})")
+
+
 def _print_summary(summary: BuildSummary, fmt: out.OutputFormat) -> None:
     if out.echo_document(summary.to_dict(), fmt):
         return
@@ -71,6 +81,7 @@ def _print_summary(summary: BuildSummary, fmt: out.OutputFormat) -> None:
         ("tags", summary.tags),
         ("sections", summary.sections),
         ("neighbours", f"{summary.n_neighbors} per article"),
+        ("search", search_text(summary.config)),
         *([("rejected", f"{summary.input.get('rejected_records', 0):,} records, listed in "
                         f"{summary.rejects}")] if summary.rejects is not None else []),
         ("seconds", f"{stages}  (total {sum(s.values()):.2f})"),

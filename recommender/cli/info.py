@@ -24,6 +24,7 @@ def info(index: Path, verify: bool, fmt: out.OutputFormat) -> None:
 
     Exits with status 1 when a file does not match its recorded digest.
     """
+    from recommender.cli.build import search_text
     from recommender.store.inspection import describe_index
 
     report = describe_index(index, verify=verify)
@@ -45,6 +46,7 @@ def info(index: Path, verify: bool, fmt: out.OutputFormat) -> None:
                       f"{learned['cv_map10'][learned['model']]['mean']:.4f} against the "
                       f"formula's {learned['cv_map10']['formula']['mean']:.4f}, "
                       f"{learned['links']:,} links, tuned {learned['tuned']}"))
+        pairs.append(("search", search_text(report["config"])))
         pairs += [(f"counts.{k}", v) for k, v in report["counts"].items()]
         pairs += [(f"config.{k}", v) for k, v in report["config"].items()]
         pairs += [(f"query.{k}", v) for k, v in report["query"].items()]

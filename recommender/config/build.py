@@ -19,6 +19,17 @@ from recommender.config.files import read_toml
 from recommender.config.values import coerce
 from recommender.errors import ConfigError, UnknownLanguageError
 
+#: ``query_terms="auto"`` (the default) searches exactly below this many articles and
+#: prunes from this many on: below it the exact search is the faster one (pruning costs
+#: its own pass over the postings), above it the pruned search is faster by a growing
+#: factor for MAP@10 within 0.5 % of exact; see "Search mode" in benchmarks/README.md.
+AUTO_PRUNED_FROM = 40_000
+#: the ``query_terms`` an automatic choice of the pruned search takes (Lucene's
+#: More-Like-This keeps 25 query terms too)
+AUTO_QUERY_TERMS = 25
+#: how ``query_terms=None`` (exact search) is spelt in TOML and as text
+EXACT = "exact"
+
 
 @dataclass(frozen=True, slots=True)
 class BuildConfig:
@@ -74,8 +85,10 @@ class BuildConfig:
     #: memory budget, in MiB, of one block of the neighbour computation.
     block_mib: int = 256
     #: find neighbour candidates from each article's strongest terms only (then score them
-    #: exactly); None compares all terms (exact mode).
-    query_terms: int | None = None
+    #: exactly); None (or "exact") compares all terms (exact mode); "auto" is exact below
+    #: AUTO_PRUNED_FROM articles and AUTO_QUERY_TERMS from there, decided when the index
+    #: is built and stored as that number or None (see :meth:`for_archive`).
+    query_terms: int | str | None = AUTO
     #: with query_terms: terms found in more than this share of articles are not used to
     #: find candidates (they still count in the scores).
     query_max_df: float = 1.0
@@ -138,8 +151,7 @@ class BuildConfig:
                 )
         if not 0.0 < self.query_max_df <= 1.0:
             raise ConfigError(f"expected 0 < query_max_df <= 1, got {self.query_max_df}")
-        if self.query_terms is not None and self.query_terms < 1:
-            raise ConfigError(f"expected query_terms >= 1 or None, got {self.query_terms}")
+        self._check_query_terms()
         if self.posting_limit < 0:
             raise ConfigError(
                 f"expected posting_limit >= 0 (0: no limit), got {self.posting_limit}")
@@ -147,6 +159,51 @@ class BuildConfig:
             raise ConfigError(f"expected index_terms >= 0 (0: every term), got {self.index_terms}")
         if self.max_features is not None and self.max_features < 1:
             raise ConfigError(f"expected max_features >= 1 or None, got {self.max_features}")
+
+    def _check_query_terms(self) -> None:
+        """Store "exact" (and "none") as None and digits as an int: one value for each
+        meaning, however it was written."""
+        value = self.query_terms
+        if isinstance(value, str):
+            word = value.strip().casefold()
+            if word == AUTO:
+                value = AUTO
+            elif word in (EXACT, "none", "null", ""):
+                value = None
+            elif word.isdigit():
+                value = int(word)
+            object.__setattr__(self, "query_terms", value)  # frozen: only the constructor may
+        if value is None or value == AUTO:
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(
+                f"expected query_terms >= 1, 'auto' or 'exact' (None), got "
+                f"query_terms={self.query_terms!r}")
+
+    @property
+    def search_mode(self) -> str:
+        """``"exact"``, ``"pruned"`` or, before a build decides, ``"auto"``."""
+        if self.query_terms == AUTO:
+            return AUTO
+        return EXACT if self.query_terms is None else "pruned"
+
+    def for_archive(self, n_articles: int) -> BuildConfig:
+        """This config with ``query_terms="auto"`` decided for ``n_articles``: None (exact)
+        below :data:`AUTO_PRUNED_FROM`, :data:`AUTO_QUERY_TERMS` from there; any other
+        config as it is. A build stores the decided config, so the index keeps searching
+        (its drafts, its updates) the way it was built until it is rebuilt.
+
+        Examples
+        --------
+        >>> BuildConfig().for_archive(1_000).query_terms is None
+        True
+        >>> BuildConfig().for_archive(AUTO_PRUNED_FROM).query_terms == AUTO_QUERY_TERMS
+        True
+        """
+        if self.query_terms != AUTO:
+            return self
+        chosen = AUTO_QUERY_TERMS if n_articles >= AUTO_PRUNED_FROM else None
+        return dataclasses.replace(self, query_terms=chosen)
 
     def _check_language(self) -> None:
         """Store "auto" as None (one spelling of "detect"); reject unregistered codes now,
@@ -214,6 +271,8 @@ class BuildConfig:
         """The config as TOML text that :meth:`from_toml` reads back (None values omitted)."""
         lines = []
         for name, value in self.to_dict().items():
+            if value is None and name == "query_terms":  # None is not its default
+                value = EXACT
             if value is None:
                 continue
             if isinstance(value, bool):

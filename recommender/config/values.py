@@ -41,6 +41,8 @@ def coerce(name: str, value: Any, annotation: Any, source: str = "config") -> An
     Text is parsed (``"0.2"``, ``"yes"``), ints are accepted where floats are meant, and
     ``"none"``/``"null"``/``""`` mean None for an optional field. A text field takes any
     non-empty string as it is (``"none"`` may be one of its values); only ``""`` is None.
+    A field of text or a number (``int | str | None``) takes numbers as numbers; its
+    text is for the dataclass to read.
     """
     kinds, optional = member_types(annotation)
     text_field = str in kinds
@@ -55,7 +57,8 @@ def coerce(name: str, value: Any, annotation: Any, source: str = "config") -> An
     if text_field:
         if isinstance(value, str):
             return value
-        raise ConfigError(f"{source}: expected text for {name}, got {value!r}")
+        if not set(kinds) & {int, float}:
+            raise ConfigError(f"{source}: expected text for {name}, got {value!r}")
     return _number(name, value, kinds, source)
 
 

@@ -47,6 +47,7 @@ def build_parts(
     tags = vectorizer.tag_vocabulary_
     table = ArticleTable.from_catalogue(catalogue, details, sorted(tags, key=tags.__getitem__))
     del details
+    config = config.for_archive(n)  # "auto" search: exact or pruned by the archive's size
     space = VectorSpace(vectorizer, X, SearchSettings.from_config(config), XT=X.T.tocsr())
     candidates = Candidates(sections=table.folded_sections if config.same_section else None)
     k = min(config.n_neighbors, max(n - 1, 1))
@@ -56,5 +57,6 @@ def build_parts(
     )
     graph = NeighbourGraph.ranked(neighbors, similarity, table.published,
                                   Ranking.from_config(config))
-    logger.info("built index of %d articles, %d features", n, X.shape[1])
+    logger.info("built index of %d articles, %d features, %s search", n, X.shape[1],
+                config.search_mode)
     return IndexParts(table, graph, space)

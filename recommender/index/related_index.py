@@ -104,13 +104,17 @@ class RelatedIndex:
 
         ``query`` is the default of its boxes (:attr:`query`), stored with it.
 
+        ``query_terms="auto"`` (the default) is decided here by the number of articles
+        (:meth:`BuildConfig.for_archive`); :attr:`config` holds the decision.
+
         ``n_jobs`` is joblib's: None follows ``joblib.parallel_config`` (this process by
         default, every worker under a Dask backend), 1 runs in this process, -1 uses every
         core; the backend (local processes, Dask, Ray) is whatever the caller configured.
         """
         config = config or BuildConfig()
-        return cls(config, building.build_parts(articles, config, n_jobs=n_jobs,
-                                                progress=progress), query)
+        parts = building.build_parts(articles, config, n_jobs=n_jobs, progress=progress)
+        # the index keeps the search its build decided ("auto" query_terms), saved with it
+        return cls(config.for_archive(len(parts.table)), parts, query)
 
     # -- reading --------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.errors import ConfigError
 from recommender.search import kernel
 from recommender.search.pruning import prune_rows, search_index, search_terms
 from recommender.search.topk import Candidates, best_of_row, rank_entries, topk_rows
@@ -38,7 +39,11 @@ class SearchSettings:
 
     @classmethod
     def from_config(cls, config: BuildConfig) -> SearchSettings:
-        """The search a build config describes (its fields of the same names)."""
+        """The search a build config describes (its fields of the same names), once its
+        ``query_terms="auto"`` is decided (:meth:`BuildConfig.for_archive`)."""
+        if config.search_mode == "auto":
+            raise ConfigError("query_terms='auto' is decided by the archive's size: call "
+                              "config.for_archive(n_articles) first")
         return cls(**{f.name: getattr(config, f.name) for f in dataclasses.fields(cls)})
 
     @property

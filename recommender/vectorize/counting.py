@@ -26,7 +26,8 @@ from joblib import Parallel, delayed, effective_n_jobs
 from recommender.analysis import Analyzer, normalize_tags
 from recommender.progress import Progress
 from recommender.records import Article
-from recommender.vectorize.vocabulary import GrowingVocabulary, TokenIds, extend_ids
+from recommender.vectorize.tokens import RawTokens
+from recommender.vectorize.vocabulary import GrowingVocabulary, extend_ids
 
 #: articles per chunk when fitting on several workers
 _CHUNK = 2000
@@ -44,18 +45,21 @@ def with_bigrams(tokens: list[str], bigrams: bool) -> list[str]:
     return tokens
 
 
-def extend_with_bigrams(column: array.array, text: str, analyze: Analyzer, ids: TokenIds,
+def extend_with_bigrams(column: array.array, text: str, analyze: Analyzer, raw: RawTokens,
                         vocabulary: dict[str, int], grow: bool) -> None:
     """Append the ids of the terms of ``text``, then of its bigrams.
 
-    When a vocabulary grows, the unigrams go through ``ids`` like unigrams alone do (so new
-    terms learn how they read) and name every term; otherwise the bigrams come from the
-    analysis, since an unknown word must still separate its neighbours.
+    When a vocabulary grows, the unigrams go through ``raw`` like unigrams alone do (so new
+    terms learn how they read, and take their ids before the bigrams of this text) and name
+    every term; otherwise the bigrams come from the analysis, since an unknown word must
+    still separate its neighbours.
     """
     if not (grow and isinstance(vocabulary, GrowingVocabulary)):
         extend_ids(column, with_bigrams(analyze(text), True), vocabulary, grow)
         return
-    unigrams = list(itertools.chain.from_iterable(map(ids.__getitem__, analyze.tokenize(text))))
+    numbers = list(map(raw.numbering(analyze).__getitem__, analyze.tokenize(text)))
+    raw.resolve(vocabulary, grow)
+    unigrams = list(itertools.chain.from_iterable(map(raw.ids.__getitem__, numbers)))
     column.extend(unigrams)
     extend_ids(column, pairs(list(map(vocabulary.order.__getitem__, unigrams))), vocabulary, grow)
 
@@ -73,7 +77,7 @@ class WorkerState:
 
     vocabulary: GrowingVocabulary = field(default_factory=GrowingVocabulary)
     tags: GrowingVocabulary = field(default_factory=GrowingVocabulary)
-    term_ids: dict[Analyzer, TokenIds] = field(default_factory=dict)
+    raw: RawTokens = field(default_factory=RawTokens)
     reported_terms: int = 0
     reported_tags: int = 0
 
@@ -143,44 +147,43 @@ class TermCounter:
 
     def count(
         self, articles: Iterable[Article], vocabulary: dict[str, int],
-        tag_vocabulary: dict[str, int], grow: bool,
-        term_ids: dict[Analyzer, TokenIds] | None = None,
+        tag_vocabulary: dict[str, int], grow: bool, raw: RawTokens | None = None,
     ) -> Counts:
         """Title, body and tag count matrices of ``articles`` over the given vocabularies.
 
         With ``grow`` the vocabularies are :class:`GrowingVocabulary` objects and learn new terms
-        (and how they read) on lookup; otherwise unknown terms are dropped. Ids are looked up
-        with ``map``, a C-level loop, so only a raw token met for the first time costs a
-        Python call.
+        (and how they read) on lookup; otherwise unknown terms are dropped. Each raw token
+        costs one C-level lookup of its number (``map``); the numbers become term ids with
+        numpy (:class:`RawTokens`), which analyses only the raw tokens met for the first
+        time. ``raw`` carries the numbering from one call to the next of a fit.
         """
+        raw = RawTokens() if raw is None else raw
+        # raw token numbers (term ids with bigrams) of titles and bodies, and tag ids
         columns = [array.array("i"), array.array("i"), array.array("i")]
         indptr: list[list[int]] = [[0], [0], [0]]
-        if term_ids is None:  # raw token -> ids, per language; lives as long as vocabulary
-            term_ids = {}
         articles = articles if isinstance(articles, Sequence) else list(articles)
         analyzers = self.analyzers_for(articles)
         languages = [analyze.language for analyze in analyzers]
         for article, analyze in zip(articles, analyzers, strict=True):
-            ids = term_ids.get(analyze)
-            if ids is None:
-                ids = term_ids[analyze] = TokenIds(analyze, vocabulary, grow)
+            number = raw.numbering(analyze).__getitem__
             for f, text in enumerate((article.title, article.body)):
                 if self.bigrams:
-                    extend_with_bigrams(columns[f], text, analyze, ids, vocabulary, grow)
+                    extend_with_bigrams(columns[f], text, analyze, raw, vocabulary, grow)
                 else:
-                    columns[f].extend(
-                        itertools.chain.from_iterable(map(ids.__getitem__, analyze.tokenize(text))))
+                    columns[f].extend(map(number, analyze.tokenize(text)))
                 indptr[f].append(len(columns[f]))
             extend_ids(columns[2], normalize_tags(article.tags), tag_vocabulary, grow)
             indptr[2].append(len(columns[2]))
+        raw.resolve(vocabulary, grow)
         widths = (len(vocabulary), len(vocabulary), len(tag_vocabulary))
         mats = []
         for f in range(3):
             idx = np.frombuffer(columns[f], dtype=np.int32)
-            m = sp.csr_matrix(
-                (np.ones(len(idx), dtype=np.float32), idx, np.asarray(indptr[f], dtype=np.int64)),
-                shape=(len(indptr[f]) - 1, widths[f]),
-            )
+            ptr = np.asarray(indptr[f], dtype=np.int64)
+            if f < 2 and not self.bigrams:
+                idx, ptr = raw.expand(idx, ptr)
+            m = sp.csr_matrix((np.ones(len(idx), dtype=np.float32), idx, ptr),
+                              shape=(len(ptr) - 1, widths[f]))
             m.sum_duplicates()  # also sorts each row's columns
             mats.append(m)
         title, body, tags = mats
@@ -197,8 +200,7 @@ class TermCounter:
         terms (by position among them).
         """
         worker, state = worker_state(fit_id)
-        counts = self.count(articles, state.vocabulary, state.tags, grow=True,
-                             term_ids=state.term_ids)
+        counts = self.count(articles, state.vocabulary, state.tags, grow=True, raw=state.raw)
         new_terms = state.vocabulary.order[state.reported_terms:]
         forms = state.vocabulary.forms  # only new terms': they are cleared once reported
         new_forms = {i - state.reported_terms: form for i, form in forms.items()}
@@ -221,14 +223,13 @@ class TermCounter:
         ``forms`` by id) and tags in first-seen order, and the counts over them.
         """
         vocabulary, tag_vocabulary = GrowingVocabulary(), GrowingVocabulary()
-        term_ids: dict[Analyzer, TokenIds] = {}
+        raw = RawTokens()
         pieces = chunks(articles, _CHUNK)
         parts: list[Counts] = []
         done = 0
         if effective_n_jobs(self.n_jobs) == 1:
             for chunk in pieces:
-                parts.append(self.count(chunk, vocabulary, tag_vocabulary, grow=True,
-                                         term_ids=term_ids))
+                parts.append(self.count(chunk, vocabulary, tag_vocabulary, grow=True, raw=raw))
                 done += len(chunk)
                 if progress is not None:
                     progress("vectorize", done, max(expected, done))

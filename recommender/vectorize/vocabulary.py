@@ -1,11 +1,9 @@
 """Vocabularies: which terms a fit keeps, their ids and IDF, and the lookups of counting.
 
-Both dict subclasses fill themselves on a miss (``__missing__``), so the counting loop
-is ``map(lookup.__getitem__, tokens)``, a C-level loop, and only a token or term never
-seen before costs a Python call. What it buys, with the per-worker state of
-:mod:`~recommender.vectorize.counting`: 200k articles read and vectorized in 26.7 s
-instead of 35.5 s on one job (6f2dd53).
-``tests/test_vectorize.py`` checks both against the plain analysis + dict version.
+:class:`GrowingVocabulary` fills itself on a miss (``__missing__``), like the raw token
+numbering of :mod:`~recommender.vectorize.tokens`, so a lookup is ``map(d.__getitem__,
+terms)``, a C-level loop, and only a term never seen before costs a Python call.
+``tests/test_vectorize.py`` checks the lookups against the plain analysis + dict version.
 """
 
 from __future__ import annotations
@@ -16,8 +14,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-
-from recommender.analysis import Analyzer
 
 
 def document_frequencies(
@@ -109,38 +105,6 @@ def surface_forms(terms: list[str], forms: dict[int, str], positions: np.ndarray
     return terms
 
 
-class TokenIds(dict[str, tuple[int, ...]]):
-    """Raw token -> ids of its index terms, filled on first sight of each raw token.
-
-    Articles repeat a small set of raw tokens, so after the first few documents a token
-    costs one C-level lookup instead of analysis, joining, splitting and a second lookup.
-    A growing vocabulary also learns, on that first sight, how a new term reads
-    (:meth:`Analyzer.surface`), so explanations can show words, not stems: nothing per
-    repeated token, 0.08 s of a 9.9 s fit of 20k synthetic articles.
-    """
-
-    def __init__(self, analyze: Analyzer, vocabulary: dict[str, int], grow: bool) -> None:
-        super().__init__()
-        self._analyze = analyze
-        self._vocabulary = vocabulary
-        self._grow = grow
-        self._forms = vocabulary.forms if isinstance(vocabulary, GrowingVocabulary) else None
-
-    def __missing__(self, token: str) -> tuple[int, ...]:
-        terms = self._analyze.index_terms(token)
-        if self._grow:
-            new = len(self._vocabulary)
-            ids = tuple(map(self._vocabulary.__getitem__, terms))
-            if self._forms is not None and ids == (new,):  # one term, met for the first time
-                form = self._analyze.surface(token)
-                if form != terms[0]:
-                    self._forms[new] = form
-        else:
-            ids = tuple(j for j in map(self._vocabulary.get, terms) if j is not None)
-        self[token] = ids
-        return ids
-
-
 class GrowingVocabulary(dict[str, int]):
     """Term -> id; a term not yet seen gets the next id when it is looked up."""
 
@@ -148,7 +112,7 @@ class GrowingVocabulary(dict[str, int]):
         super().__init__()
         self.order: list[str] = []  # the terms by id, to slice off the newest cheaply
         # id -> how the term read when first met, where that differs from the term (set
-        # by TokenIds for words; a bigram has none)
+        # by tokens.token_ids for words; a bigram has none)
         self.forms: dict[int, str] = {}
 
     def __missing__(self, term: str) -> int:
