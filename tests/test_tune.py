@@ -174,3 +174,16 @@ def test_a_ranking_tuned_on_fewer_features_reads_only_those():
                            None, {"features": names})
     np.testing.assert_allclose(ranking.scores(full), model.predict_proba(full[:, columns])[:, 1],
                                rtol=1e-9)
+
+
+def test_the_floor_reads_the_similarity_of_a_tuned_index_not_its_probability(dated_rule):
+    """A learned score is the probability of a link, far below 0.01 for most candidates:
+    flooring it as a similarity would empty the boxes into fallback filler."""
+    index, arts = dated_rule
+    tuned, _ = tune(index, arts, n_folds=4)
+    low = 0
+    for a in arts[:30]:
+        items = tuned.related(a.id, k=10, curated_first=False)
+        assert len(items) == 10 and {r.reason for r in items} == {"similar"}
+        low += sum(r.score < tuned.query.min_score for r in items)
+    assert low > 0  # the floor would have cut these

@@ -150,7 +150,8 @@ def _choose(parts: IndexParts, query: QueryConfig, source: Source, pool: Pool,
     """The best ``need`` of a pool: not curated, above the floor, no copy of the source,
     decayed, deduplicated, diversified."""
     keep = pool.sims >= np.asarray(query.min_score, dtype=pool.sims.dtype)
-    keep &= pool.scores >= np.asarray(query.min_score, dtype=pool.scores.dtype)
+    if parts.learned is None:  # a learned score is a probability: not on this scale
+        keep &= pool.scores >= np.asarray(query.min_score, dtype=pool.scores.dtype)
     if query.dedupe is not None:  # the story itself, under another id
         keep &= pool.sims < np.asarray(query.dedupe, dtype=pool.sims.dtype)
     if len(curated):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,15 @@ def _trees() -> Any:
 
 #: the learned models compared, by name: scikit-learn estimators made fresh per fold
 MODELS: dict[str, Callable[[], Any]] = {"linear": _linear, "trees": _trees}
+
+
+def one_thread() -> AbstractContextManager[Any]:
+    """Fit and score on one OpenMP thread. The trees' OpenMP threads spin while they wait:
+    on a shared 2-core machine, with other work running, tuning se_en took 250 s with two
+    threads and 5.7 s with one (5.0 s with two on a quiet machine)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 @dataclass
@@ -122,23 +132,33 @@ def cross_validate(index: RelatedIndex, articles_or_links: Sequence[Article] | S
     has enough positive pairs (else the model of all sections)."""
     started = time.perf_counter()
     parts = index._parts  # the learning reads every part of the index
-    table = parts.table
     links = known_links(index, articles_or_links)
     queries = list(links)
     if len(queries) < n_folds:
         raise ValueError(f"{len(queries)} articles with links: too few for {n_folds} folds")
     pairs = linked_pairs(parts, links)
+    total_links = sum(len(t) for t in links.values())
+    result = CrossValidation(queries=len(queries), links=total_links,
+                             recall_at_k=float(pairs.labels.sum()) / max(total_links, 1), k=k,
+                             folds=query_folds(queries, n_folds, seed), pairs=pairs)
+    result.map_per_fold = {name: [] for name in ("formula", *models)}
+    stored_rank = _stored_positions(parts, pairs.sources, pairs.candidates)
+    with one_thread():
+        _score_folds(result, parts, links, pairs, stored_rank, models, per_section, k)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _score_folds(result: CrossValidation, parts: Any, links: dict[str, tuple[str, ...]],
+                 pairs: LinkedPairs, stored_rank: np.ndarray, models: Sequence[str],
+                 per_section: bool, k: int) -> None:
+    """Each fold's MAP@k of the formula and of each model, into ``result``."""
+    table = parts.table
     sources, candidates, labels, features = (pairs.sources, pairs.candidates, pairs.labels,
                                              pairs.features)
     ids = table.ids
     in_column = FEATURES.index("candidate_links_in")
     through = FEATURES.index("neighbour_links")
-    total_links = sum(len(t) for t in links.values())
-    result = CrossValidation(queries=len(queries), links=total_links,
-                             recall_at_k=float(labels.sum()) / max(total_links, 1), k=k,
-                             folds=query_folds(queries, n_folds, seed), pairs=pairs)
-    result.map_per_fold = {name: [] for name in ("formula", *models)}
-    stored_rank = _stored_positions(parts, sources, candidates)
     for fold in result.folds:
         test_rows = np.array([table.positions[q] for q in fold], dtype=np.int64)
         held = np.isin(sources, test_rows)
@@ -162,8 +182,6 @@ def cross_validate(index: RelatedIndex, articles_or_links: Sequence[Article] | S
             result.map_per_fold[name].append(_fold_map(
                 fold, links, ids, table.positions, sources[held], candidates[held],
                 scores[held], features[held, 0], k))
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 #: positive training pairs a section needs for a model of its own

@@ -25,6 +25,7 @@ from recommender.learn.cv import (
     cross_validate,
     known_links,
     linked_pairs,
+    one_thread,
 )
 from recommender.learn.export import LearnedRanker
 from recommender.learn.features import (
@@ -105,7 +106,8 @@ def fit_ranking(index: RelatedIndex, links: Mapping[str, Sequence[str]], model: 
                                                        adjacency)
     fit = ~np.isin(pairs.candidates, [table.positions[i] for i in held_out
                                       if i in table.positions])
-    fitted = MODELS[model]().fit(features[fit], labels[fit])
+    with one_thread():
+        fitted = MODELS[model]().fit(features[fit], labels[fit])
     learned = TunedRanking(LearnedRanker.from_estimator(fitted), links_in,
                            stored_in_degree(parts), adjacency,
                            info() if info is not None else {"model": model,

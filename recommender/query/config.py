@@ -37,7 +37,8 @@ class QueryConfig:
     Score and filler
         ``min_score``: an item is shown as related only when both its plain similarity
         (the weighted cosine) and its score (after the ranking's time and hub
-        adjustments, the number that orders the box) reach this. The default 0.01
+        adjustments, the number that orders the box) reach this; on a tuned index,
+        whose score is the learned probability of a link, only the similarity. The default 0.01
         keeps out stories that share only a stray word, or only what every story
         shares (see benchmarks/README.md, "Editor boxes", for what each floor costs).
     Dates
