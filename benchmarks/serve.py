@@ -124,6 +124,8 @@ async def drive(url: str, requests: list[tuple[str, str, Any]], seconds: float, 
 def in_process(path: Path, ids: list[str], drafts: list[Article], seconds: float
                ) -> dict[str, Any]:
     handle = IndexHandle(path)
+    handle.related(ids[0], k=5)  # load and warm first, as the server does before /healthz
+    handle.similar(drafts[0], k=5)
     out = {}
     for name, call in (("related", lambda i: handle.related(ids[i % len(ids)], k=5)),
                        ("similar", lambda i: handle.similar(drafts[i % len(drafts)], k=5))):
