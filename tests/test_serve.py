@@ -211,3 +211,21 @@ def test_serve_refuses_a_path_that_is_not_an_index(tmp_path):
     result = CliRunner().invoke(main, ["serve", str(tmp_path / "missing")])
     assert result.exit_code == 1
     assert "no index at" in result.output and "Traceback" not in result.output
+
+
+def test_two_workers_serve_the_same_answers(indexes, tmp_path):
+    """``--workers 2``: uvicorn's worker processes each load the index (mapping the same
+    files); every answer is the library's, whichever worker gives it."""
+    path = tmp_path / "site"
+    indexes[0].save(path)
+    expected = _items(indexes[0].related("en-coffee-1", k=4))
+    with running_server(path, "--workers", "2") as url:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            deadline = time.monotonic() + 60
+            ready = 0
+            while ready < 20:  # both workers loaded: many readiness answers in a row
+                assert time.monotonic() < deadline, "the workers did not all become ready"
+                ready = ready + 1 if client.get("/healthz").status_code == 200 else 0
+            answers = [client.get("/related/en-coffee-1", params={"k": 4}) for _ in range(40)]
+    assert all(a.status_code == 200 for a in answers)
+    assert all(a.json()["items"] == expected for a in answers)
