@@ -77,15 +77,9 @@ class Loaded:
 
 
 def warm(index: RelatedIndex) -> None:
-    """Run one ``related`` and one ``similar`` query, so the lazily built parts (the
-    searcher's transposed matrix and postings, the table's orderings) are ready before
-    the index serves its first real query."""
-    table = index.table
-    if not len(table):
-        return
-    first = next(iter(table.positions))
-    index.related(first, k=1)
-    index.similar(Article(id="__warm__", title=index.title(first) or first), k=1)
+    """:meth:`RelatedIndex.warm`: the lazily built parts (the searcher's transposed
+    matrix and postings, the table's orderings) ready before the first real query."""
+    index.warm()
 
 
 class IndexHandle:
