@@ -25,9 +25,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(index: Path, *args: str, timeout: float = 60.0) -> Iterator[str]:
-    """The base URL of ``recommender serve INDEX ARGS`` once ``/healthz`` says ready;
-    the server is stopped (by its own pid) on exit."""
+def started_server(index: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``recommender serve INDEX ARGS`` on a free loopback port, just started (not yet
+    ready): its process and base URL; stopped (by its own pid) on exit."""
     port = free_port()
     env = {**os.environ, "RECOMMENDER_ADMIN_TOKEN": ADMIN_TOKEN,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
@@ -36,8 +36,22 @@ def running_server(index: Path, *args: str, timeout: float = 60.0) -> Iterator[s
                "--log-level", "warning", *args]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
     try:
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def running_server(index: Path, *args: str, timeout: float = 60.0) -> Iterator[str]:
+    """The base URL of ``recommender serve INDEX ARGS`` once ``/healthz`` says ready;
+    the server is stopped on exit."""
+    with started_server(index, *args) as (process, url):
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
@@ -51,10 +65,3 @@ def running_server(index: Path, *args: str, timeout: float = 60.0) -> Iterator[s
                 raise RuntimeError("the server did not become ready in time")
             time.sleep(0.1)
         yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

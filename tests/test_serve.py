@@ -17,7 +17,7 @@ pytest.importorskip("starlette", reason="the serve extra is not installed")
 pytest.importorskip("uvicorn", reason="the serve extra is not installed")
 
 from click.testing import CliRunner  # noqa: E402
-from serve_helpers import ADMIN_TOKEN, running_server  # noqa: E402
+from serve_helpers import ADMIN_TOKEN, running_server, started_server  # noqa: E402
 
 from recommender import BuildConfig, QueryConfig, RelatedIndex, read_articles  # noqa: E402
 from recommender.cli import main  # noqa: E402
@@ -235,32 +235,19 @@ def test_healthz_says_503_with_the_reason_while_no_index_could_be_loaded(indexes
     """The manifest reads fine, so the server starts; a damaged array fails the digest
     check of the load behind it: /healthz answers 503 with the reason, never 200, and a
     query gets 503 too, not a half-loaded index."""
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    from serve_helpers import ROOT, free_port
-
     path = tmp_path / "site"
     indexes[0].save(path)
     damaged = path.resolve() / "neighbors.npy"
     data = bytearray(damaged.read_bytes())
     data[-1] ^= 0xFF
     damaged.write_bytes(bytes(data))
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen([sys.executable, "-m", "recommender", "serve", str(path),
-                                "--port", str(port), "--log-level", "critical"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with started_server(path) as (process, url):
         deadline = time.monotonic() + 60
         while True:
             assert process.poll() is None, "the server exited"
             assert time.monotonic() < deadline, "the server never answered"
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                answer = httpx.get(f"{url}/healthz", timeout=1)
             except httpx.TransportError:
                 time.sleep(0.1)
                 continue
@@ -269,12 +256,5 @@ def test_healthz_says_503_with_the_reason_while_no_index_could_be_loaded(indexes
             assert answer.status_code == 503  # still loading
             time.sleep(0.1)
         assert answer.status_code == 503 and "neighbors.npy" in answer.json()["error"]
-        query = httpx.get(f"http://127.0.0.1:{port}/related/en-coffee-1", timeout=5)
+        query = httpx.get(f"{url}/related/en-coffee-1", timeout=5)
         assert query.status_code == 503 and "error" in query.json()
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
