@@ -27,6 +27,18 @@ _FILLER = {
 }
 
 
+def clean_environment(monkeypatch, columns: int | None = None) -> None:
+    """No ``RECOMMENDER_*`` setting from the machine leaks into a CLI test; ``columns``
+    fixes the width tables are drawn to."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("RECOMMENDER_"):
+            monkeypatch.delenv(name)
+    if columns is not None:
+        monkeypatch.setenv("COLUMNS", str(columns))
+
+
 def make_corpus(per_cluster: int = 8, seed: int = 0) -> list[Article]:
     """Articles in 5 clusters (3 French, 2 English), each with its own words and tags."""
     rng = random.Random(seed)

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from helpers import make_corpus
+from helpers import clean_environment, make_corpus
 
 from recommender.cli import demo as _cli_demo
 from recommender.cli import main
@@ -47,10 +47,7 @@ def assert_one_line_error(result: Result, *fragments: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("RECOMMENDER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("COLUMNS", "100")
+    clean_environment(monkeypatch, columns=100)
 
 
 @pytest.fixture(scope="module")

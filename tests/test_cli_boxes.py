@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from boxes_corpus import stories
 from click.testing import CliRunner, Result
+from helpers import clean_environment
 
 from recommender.cli import main
 from recommender.corpus.reader import write_articles
@@ -20,10 +21,7 @@ def run(*args: str | os.PathLike[str]) -> Result:
 
 @pytest.fixture(autouse=True)
 def _columns(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("RECOMMENDER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("COLUMNS", "120")
+    clean_environment(monkeypatch, columns=120)
 
 
 @pytest.fixture(scope="module")

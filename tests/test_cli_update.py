@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from helpers import make_corpus
+from helpers import clean_environment, make_corpus
 
 from recommender.cli import main
 from recommender.corpus.reader import write_articles
@@ -42,9 +42,7 @@ def assert_one_line_error(result: Result, *fragments: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("RECOMMENDER_"):
-            monkeypatch.delenv(name)
+    clean_environment(monkeypatch)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import make_corpus
+from helpers import clean_environment, make_corpus
 
 import recommender.config.build as build_module
 from recommender import BuildConfig, RelatedIndex
@@ -77,9 +77,7 @@ def test_build_decides_and_the_saved_index_keeps_it(tmp_path: Path, monkeypatch)
 def test_build_summary_and_info_show_the_search(tmp_path: Path, monkeypatch):
     corpus = tmp_path / "corpus.jsonl"
     write_articles(make_corpus(per_cluster=4), corpus)
-    for name in list(os.environ):
-        if name.startswith("RECOMMENDER_"):
-            monkeypatch.delenv(name)
+    clean_environment(monkeypatch)
     runner = CliRunner()
     built = runner.invoke(main, ["build", os.fspath(corpus), "-o", os.fspath(tmp_path / "i"),
                                  "-q"], catch_exceptions=False)
