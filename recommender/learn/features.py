@@ -52,7 +52,7 @@ def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray
     as an undirected (n, n) matrix (:func:`link_adjacency`; neighbour links 0 when None)."""
     out = np.zeros((len(sources), len(FEATURES)), dtype=np.float64)
     column = {name: i for i, name in enumerate(FEATURES)}
-    blocks = _block_similarities(parts, sources, candidates)
+    blocks, overlap = _row_features(parts, sources, candidates)
     out[:, column["text"]:column["tags"] + 1] = blocks
     out[:, column["similarity"]] = blocks.sum(axis=1)
     out[:, column["rank"]] = _rank_in_row(parts, sources, candidates)
@@ -75,7 +75,7 @@ def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray
     out[:, column["log_terms_candidate"]] = np.log1p(indptr[candidates + 1] - indptr[candidates])
     out[:, column["log_terms_source"]] = np.log1p(indptr[sources + 1] - indptr[sources])
     first = column["shared_terms"]
-    out[:, first:first + 5] = _term_overlap(parts, sources, candidates)
+    out[:, first:first + 5] = overlap
     if in_degree is None:
         in_degree = stored_in_degree(parts)
     out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
@@ -157,47 +157,48 @@ def links_in_counts(n_rows: int, positions: Mapping[str, int],
     return counts
 
 
-def _block_similarities(parts: IndexParts, sources: np.ndarray,
-                        candidates: np.ndarray) -> np.ndarray:
-    """The text, title and tag parts of each pair's similarity (they sum to it)."""
+def _row_features(parts: IndexParts, sources: np.ndarray,
+                  candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the pairs' rows give, each chunk of rows sliced once: the text, title and
+    tag parts of each pair's similarity (they sum to it), and :func:`_term_overlap`.
+    Reads only the pairs' rows (a pass over the whole matrix would cost seconds at a
+    million articles)."""
     X = parts.space.X
     v = parts.space.n_text_features
-    out = np.zeros((len(sources), 3), dtype=np.float64)
+    blocks = np.zeros((len(sources), 3), dtype=np.float64)
+    overlap = np.zeros((len(sources), 5), dtype=np.float64)
     for start in range(0, len(sources), _CHUNK):
-        s, c = sources[start:start + _CHUNK], candidates[start:start + _CHUNK]
-        products = sp.csr_matrix(X[s].multiply(X[c]))
-        row_of = np.repeat(np.arange(len(s)), np.diff(products.indptr))
-        out[start:start + len(s)] = split_by_block(
-            row_of, products.indices, products.data.astype(np.float64), len(s), v)
-    return out
+        s_rows = X[sources[start:start + _CHUNK]]
+        c_rows = X[candidates[start:start + _CHUNK]]
+        n = s_rows.shape[0]
+        products = sp.csr_matrix(s_rows.multiply(c_rows))
+        row_of = np.repeat(np.arange(n), np.diff(products.indptr))
+        blocks[start:start + n] = split_by_block(
+            row_of, products.indices, products.data.astype(np.float64), n, v)
+        overlap[start:start + n] = _term_overlap(s_rows, c_rows, v, parts.space.idf)
+    return blocks, overlap
 
 
-def _term_overlap(parts: IndexParts, sources: np.ndarray,
-                  candidates: np.ndarray) -> np.ndarray:
-    """Per pair: shared text terms (log count), the sum and the largest IDF of them, and
-    the share of each title's terms found in the other's text. Reads only the pairs'
-    rows (a pass over the whole matrix would cost seconds at a million articles)."""
-    X = parts.space.X
-    v = parts.space.n_text_features
-    idf = parts.space.idf
-    out = np.zeros((len(sources), 5), dtype=np.float64)
-    for start in range(0, len(sources), _CHUNK):
-        s, c = sources[start:start + _CHUNK], candidates[start:start + _CHUNK]
-        s_text, s_title = _presence(X[s], v)
-        c_text, c_title = _presence(X[c], v)
-        shared = sp.csr_matrix(s_text.multiply(c_text))
-        row_of = np.repeat(np.arange(len(s)), np.diff(shared.indptr))
-        weights = idf[shared.indices].astype(np.float64)
-        block = out[start:start + len(s)]
-        block[:, 0] = np.log1p(np.diff(shared.indptr))
-        block[:, 1] = np.bincount(row_of, weights=weights, minlength=len(s))
-        top = np.zeros(len(s))
-        np.maximum.at(top, row_of, weights)
-        block[:, 2] = top
-        c_size = np.maximum(np.diff(c_title.indptr), 1).astype(np.float64)
-        s_size = np.maximum(np.diff(s_title.indptr), 1).astype(np.float64)
-        block[:, 3] = np.asarray(c_title.multiply(s_text).sum(axis=1)).ravel() / c_size
-        block[:, 4] = np.asarray(s_title.multiply(c_text).sum(axis=1)).ravel() / s_size
+def _term_overlap(s_rows: sp.csr_matrix, c_rows: sp.csr_matrix, v: int,
+                  idf: np.ndarray) -> np.ndarray:
+    """Per pair of rows: shared text terms (log count), the sum and the largest IDF of
+    them, and the share of each title's terms found in the other's text."""
+    n = s_rows.shape[0]
+    s_text, s_title = _presence(s_rows, v)
+    c_text, c_title = _presence(c_rows, v)
+    shared = sp.csr_matrix(s_text.multiply(c_text))
+    row_of = np.repeat(np.arange(n), np.diff(shared.indptr))
+    weights = idf[shared.indices].astype(np.float64)
+    out = np.zeros((n, 5), dtype=np.float64)
+    out[:, 0] = np.log1p(np.diff(shared.indptr))
+    out[:, 1] = np.bincount(row_of, weights=weights, minlength=n)
+    top = np.zeros(n)
+    np.maximum.at(top, row_of, weights)
+    out[:, 2] = top
+    c_size = np.maximum(np.diff(c_title.indptr), 1).astype(np.float64)
+    s_size = np.maximum(np.diff(s_title.indptr), 1).astype(np.float64)
+    out[:, 3] = np.asarray(c_title.multiply(s_text).sum(axis=1)).ravel() / c_size
+    out[:, 4] = np.asarray(s_title.multiply(c_text).sum(axis=1)).ravel() / s_size
     return out
 
 
