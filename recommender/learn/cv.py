@@ -25,8 +25,9 @@ from recommender.learn.features import (
     FEATURES,
     candidate_pairs,
     link_adjacency,
+    linked_through,
     links_in_counts,
-    neighbour_links,
+    nearest_weights,
     pair_features,
 )
 from recommender.learn.folds import query_folds, training_links, training_mask
@@ -159,6 +160,9 @@ def _score_folds(result: CrossValidation, parts: Any, links: dict[str, tuple[str
     ids = table.ids
     in_column = FEATURES.index("candidate_links_in")
     through = FEATURES.index("neighbour_links")
+    # the sources' nearest neighbours are the same in every fold; only the links change
+    unique, where = np.unique(sources, return_inverse=True)
+    nearest = nearest_weights(parts, unique)
     for fold in result.folds:
         test_rows = np.array([table.positions[q] for q in fold], dtype=np.int64)
         held = np.isin(sources, test_rows)
@@ -167,8 +171,9 @@ def _score_folds(result: CrossValidation, parts: Any, links: dict[str, tuple[str
         counts = links_in_counts(table.n_rows, table.positions, learnable)[candidates]
         # a training pair's own link is not evidence about it: leave it out of the count
         features[:, in_column] = np.log1p(np.where(train, counts - labels, counts))
-        features[:, through:through + 2] = neighbour_links(
-            parts, sources, candidates, link_adjacency(table.n_rows, table.positions, learnable))
+        features[:, through:through + 2] = linked_through(
+            nearest, where, candidates,
+            link_adjacency(table.n_rows, table.positions, learnable))
         score_of = {"formula": -stored_rank.astype(np.float64)}
         for name in models:
             model = MODELS[name]()
