@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,15 +48,16 @@ class TunedRanking:
     adjacency: sp.csr_matrix | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def columns(self) -> list[int]:
-        """The columns of :data:`FEATURES` the model was trained on, in its order."""
-        return [FEATURES.index(name) for name in self.info.get("features", FEATURES)]
+    @cached_property
+    def columns(self) -> list[int] | None:
+        """The columns of :data:`FEATURES` the model was trained on, in its order (None:
+        all of them, as they are); read once, not on every scored pool."""
+        names = list(self.info.get("features", FEATURES))
+        return None if names == list(FEATURES) else [FEATURES.index(n) for n in names]
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         columns = self.columns
-        return self.ranker.scores(features if len(columns) == len(FEATURES)
-                                  else features[:, columns])
+        return self.ranker.scores(features if columns is None else features[:, columns])
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = {**self.ranker.to_arrays(), "learned_links_in": self.links_in,
