@@ -24,7 +24,7 @@ from recommender.learn.features import (
     NEIGHBOUR_LINK_DEPTH,
     pair_features,
 )
-from recommender.search.searcher import gather_products, gathered_positions
+from recommender.search.searcher import gather_products, gathered_positions, sorted_lookup
 from recommender.vectorize.vectorizer import split_by_block
 
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     title_of_x = x.indices[(x.indices >= v) & (x.indices < 2 * v)] - v
     cols = rows.indices
     in_text, in_title = cols < v, (cols >= v) & (cols < 2 * v)
-    shared = in_text & _within(x.indices, cols)
+    shared = in_text & sorted_lookup(x.indices, cols)[1]
     weights = np.zeros(len(cols))
     weights[shared] = space.idf[cols[shared]]
     n = len(candidates)
@@ -203,10 +203,10 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     np.maximum.at(top, row_of, weights)
     out[:, first + 2] = top
     titles = np.bincount(row_of, weights=in_title, minlength=n)
-    title_in_x = in_title & _within(x.indices, cols - v)
+    title_in_x = in_title & sorted_lookup(x.indices, cols - v)[1]
     out[:, first + 3] = np.bincount(row_of, weights=title_in_x, minlength=n) / \
         np.maximum(titles, 1)
-    x_title_in = in_text & _within(x.indices, cols + v)
+    x_title_in = in_text & sorted_lookup(x.indices, cols + v)[1]
     out[:, first + 4] = np.bincount(row_of, weights=x_title_in, minlength=n) / \
         max(len(title_of_x), 1)
     out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
@@ -214,15 +214,6 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
         first = column["neighbour_links"]
         out[:, first:first + 2] = _draft_neighbour_links(candidates, sims, adjacency)
     return out
-
-
-def _within(sorted_columns: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """Which of ``columns`` are among ``sorted_columns`` (binary search: the draft's row
-    is short and sorted, so this beats ``np.isin``'s sort of both)."""
-    if not len(sorted_columns):
-        return np.zeros(len(columns), dtype=bool)
-    where = np.minimum(np.searchsorted(sorted_columns, columns), len(sorted_columns) - 1)
-    return sorted_columns[where] == columns
 
 
 def _draft_neighbour_links(candidates: np.ndarray, sims: np.ndarray,
@@ -239,8 +230,7 @@ def _draft_neighbour_links(candidates: np.ndarray, sims: np.ndarray,
     weights = np.repeat(np.maximum(np.asarray(sims, np.float64)[nearest], 0.0),
                         np.diff(indptr))
     order = np.argsort(candidates, kind="stable")
-    where = np.minimum(np.searchsorted(candidates[order], linked), len(candidates) - 1)
-    hit = candidates[order][where] == linked
+    where, hit = sorted_lookup(candidates[order], linked)
     slot = order[where[hit]]
     out[:, 0] = np.log1p(np.bincount(slot, weights=weights[hit], minlength=len(candidates)))
     out[:, 1] = np.log1p(np.bincount(slot, minlength=len(candidates)))

@@ -210,6 +210,17 @@ def gathered_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray
     return out, np.repeat(starts - out[:-1], sizes) + np.arange(int(out[-1]))
 
 
+def sorted_lookup(sorted_values: np.ndarray, wanted: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``wanted``: its index in ``sorted_values`` (clipped to the last one)
+    and whether it is there, by binary search (cheaper than ``np.isin`` when
+    ``sorted_values`` is short and already sorted)."""
+    if not len(sorted_values):
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    where = np.minimum(np.searchsorted(sorted_values, wanted), len(sorted_values) - 1)
+    return where, sorted_values[where] == wanted
+
+
 def gather_products(X: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray,
                     values: np.ndarray) -> GatheredRows:
     """``X[rows]`` and each entry's product with one sparse row given as its sorted
@@ -222,9 +233,8 @@ def gather_products(X: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray,
     indptr, at = gathered_positions(X.indptr, rows)
     cols, data = X.indices[at], X.data[at]
     if len(columns):
-        where = np.minimum(np.searchsorted(columns, cols), len(columns) - 1)
-        products = np.where(columns[where] == cols, data.astype(np.float64) * values[where],
-                            0.0)
+        where, found = sorted_lookup(columns, cols)
+        products = np.where(found, data.astype(np.float64) * values[where], 0.0)
     else:
         products = np.zeros(len(cols), dtype=np.float64)
     return GatheredRows(indptr, np.repeat(np.arange(len(rows)), np.diff(indptr)), cols, data,
