@@ -168,7 +168,7 @@ def _held_out(index: Any, articles: list[Any], learned: dict[str, Any] | None,
     if learned is not None:
         base = RelatedIndex.build(articles, index.config, n_jobs=opts["n_jobs"],
                                   query=index.query)
-    model = learned["model"] if learned is not None else "trees"
+    model = learned.get("ranking", learned["model"]) if learned is not None else "trees"
     with out.ProgressBars(enabled=not opts["quiet"]) as progress:
         return compare_held_out(base, articles, model=model, n_folds=opts["n_folds"],
                                 seed=opts["seed"], k=opts["ks"][-1], progress=progress)

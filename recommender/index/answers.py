@@ -130,7 +130,8 @@ def _searched(parts: IndexParts, config: BuildConfig, ranking: Ranking, source: 
     if parts.learned is None:
         return pool
     return Pool(*parts.learned.rerank_pool(parts, source.row, pool.positions, pool.sims,
-                                           _draft(parts, ranking, source, x, pool.sims)))
+                                           _draft(parts, ranking, source, x, pool.sims),
+                                           test))
 
 
 def _draft(parts: IndexParts, ranking: Ranking, source: Source, x: sp.csr_matrix,

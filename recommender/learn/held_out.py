@@ -28,9 +28,9 @@ from recommender.evaluation.harness import PROTOCOLS, QueryResult, evaluate_per_
 from recommender.evaluation.links import Link
 from recommender.evaluation.metrics import mean_metrics
 from recommender.index.related_index import RelatedIndex
-from recommender.learn.cv import MODELS, known_links
+from recommender.learn.cv import known_links
 from recommender.learn.folds import query_folds, training_links
-from recommender.learn.tune import fit_ranking
+from recommender.learn.tune import fit_ranking, split_ranking
 from recommender.progress import Progress
 from recommender.records import Article
 
@@ -95,8 +95,7 @@ def compare_held_out(index: RelatedIndex, articles: Sequence[Article], *,
                      progress: Progress | None = None) -> HeldOutComparison:
     """Score ``index`` (untuned: its order is the formula's) and, fold by fold, the same
     index with a ``model`` fitted on the other folds' links; see the module docstring."""
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    split_ranking(model)  # a known model, or ValueError
     if index._parts.learned is not None:
         raise ValueError("compare_held_out() needs the untuned index (the formula's order); "
                          "rebuild it from the corpus with the tuned index's config")

@@ -19,9 +19,12 @@ from recommender.index.graph import NeighbourGraph
 from recommender.index.parts import IndexParts
 from recommender.index.related_index import RelatedIndex
 from recommender.learn.cv import (
+    LINKED,
+    LINKED_CANDIDATES,
     MODELS,
     CrossValidation,
     LinkedPairs,
+    among_lists,
     cross_validate,
     known_links,
     linked_pairs,
@@ -29,11 +32,14 @@ from recommender.learn.cv import (
 )
 from recommender.learn.export import LearnedRanker
 from recommender.learn.features import (
+    ALL_FEATURES,
     FEATURES,
     link_adjacency,
     links_in_counts,
+    most_linked,
     neighbour_links,
     stored_in_degree,
+    with_list_features,
 )
 from recommender.learn.tuned import TunedRanking, tuning_info
 from recommender.records import Article
@@ -56,16 +62,21 @@ class TuneReport:
 
 def tune(index: RelatedIndex, articles_or_links: Sequence[Article] | Sequence[Link], *,
          n_folds: int = 5, seed: int = 0, min_queries: int = MIN_QUERIES,
-         models: Sequence[str] = tuple(MODELS)) -> tuple[RelatedIndex, TuneReport]:
+         models: Sequence[str] = tuple(MODELS),
+         widen: int | None = None) -> tuple[RelatedIndex, TuneReport]:
     """The index with a learned ranking (a new object; ``index`` is unchanged), and the
-    report. The links are the articles' ``related`` fields, or :class:`Link` records."""
+    report. The links are the articles' ``related`` fields, or :class:`Link` records.
+    ``widen``: the most-linked articles added to each candidate list for the ``+linked``
+    models (None: :data:`~recommender.learn.cv.LINKED_CANDIDATES` when the stored rows
+    hold too few of the links, :func:`~recommender.learn.cv.cross_validate`)."""
     links = known_links(index, articles_or_links)
     n_links = sum(len(t) for t in links.values())
     if len(links) < min_queries:
         return index, TuneReport("formula", f"{len(links)} articles with links in the index; "
                                  f"at least {min_queries} are needed to trust a model",
                                  None, len(links), n_links)
-    cv = cross_validate(index, articles_or_links, n_folds=n_folds, seed=seed, models=models)
+    cv = cross_validate(index, articles_or_links, n_folds=n_folds, seed=seed, models=models,
+                        widen=widen)
     best = cv.best
     if best == "formula":
         return index, TuneReport("formula", "no model beat the formula in cross-validation",
@@ -74,29 +85,50 @@ def tune(index: RelatedIndex, articles_or_links: Sequence[Article] | Sequence[Li
     assert pairs is not None  # noqa: S101 - cross_validate always keeps its pairs
     tuned = fit_ranking(index, links, best, pairs,
                         lambda: tuning_info(best, cv, len(links), n_links,
-                                            index._parts.graph.n_neighbors))
+                                            index._parts.graph.n_neighbors),
+                        widen=cv.widened)
     summary = cv.summary()
     return tuned, TuneReport(best, f"cross-validated MAP@10 {summary[best]['mean']:.4f} "
                              f"against the formula's {summary['formula']['mean']:.4f}",
                              cv, len(links), n_links)
 
 
+def split_ranking(name: str, widen: int = LINKED_CANDIDATES) -> tuple[str, int]:
+    """A ranking's name as (model, articles added to each candidate list): ``trees`` is
+    ("trees", 0), ``linear+linked`` ("linear", ``widen``)."""
+    model = name.removesuffix(LINKED)
+    if model not in MODELS:
+        choices = ", ".join(f"{m}, {m}{LINKED}" for m in MODELS)
+        raise ValueError(f"unknown model {name!r}; choose one of {choices}")
+    return model, widen if name.endswith(LINKED) else 0
+
+
 def fit_ranking(index: RelatedIndex, links: Mapping[str, Sequence[str]], model: str,
                 pairs: LinkedPairs | None = None,
                 info: Callable[[], dict[str, Any]] | None = None,
-                held_out: Collection[str] = ()) -> RelatedIndex:
-    """``index`` with a ``model`` (a :data:`MODELS` name) fitted on the candidates of the
-    articles that have ``links`` (``pairs``: those candidates, already built), every
-    stored row re-ordered by it. Only ``links`` are read, so a model fitted on some links
-    can be judged on the others (:mod:`recommender.learn.held_out`): pass those articles
-    as ``held_out``, and no pair with one of them as candidate is learned from (its link,
-    left out of ``links``, would read as a negative)."""
+                held_out: Collection[str] = (), widen: int = LINKED_CANDIDATES
+                ) -> RelatedIndex:
+    """``index`` with a ``model`` (a :data:`MODELS` name, ``+linked`` to widen each
+    candidate list by the ``widen`` articles the links point to most) fitted on the
+    candidates of the articles that have ``links`` (``pairs``: those candidates, already
+    built), every stored row re-ordered by it. Only ``links`` are read, so a model fitted
+    on some links can be judged on the others (:mod:`recommender.learn.held_out`): pass
+    those articles as ``held_out``, and no pair with one of them as candidate is learned
+    from (its link, left out of ``links``, would read as a negative)."""
+    kind, widen = split_ranking(model, widen)
     parts = index._parts  # tuning rebuilds the graph part
     table = parts.table
-    if pairs is None:
-        pairs = linked_pairs(parts, {s: tuple(t) for s, t in links.items() if t})
-    labels, features = pairs.labels, pairs.features
+    by_section = bool(index.config.same_section)
     links_in = links_in_counts(table.n_rows, table.positions, links)
+    added = most_linked(links_in, table.folded_sections if by_section else None,
+                        table.alive, widen) if widen else {}
+    if pairs is None:
+        pairs = linked_pairs(parts, {s: tuple(t) for s, t in links.items() if t}, added,
+                             by_section)
+    keys = table.folded_sections[pairs.sources] if by_section else np.full(len(pairs.sources),
+                                                                           -1)
+    pairs = pairs.part(pairs.stored | among_lists(keys, pairs.candidates, added))
+    labels, features = pairs.labels, pairs.features
     column = FEATURES.index("candidate_links_in")
     # every link counts now; a pair's own link is left out, as in cross-validation
     features[:, column] = np.log1p(links_in[pairs.candidates] - labels)
@@ -104,14 +136,17 @@ def fit_ranking(index: RelatedIndex, links: Mapping[str, Sequence[str]], model: 
     through = FEATURES.index("neighbour_links")
     features[:, through:through + 2] = neighbour_links(parts, pairs.sources, pairs.candidates,
                                                        adjacency)
+    features = with_list_features(features, pairs.sources)
     fit = ~np.isin(pairs.candidates, [table.positions[i] for i in held_out
                                       if i in table.positions])
     with one_thread():
-        fitted = MODELS[model]().fit(features[fit], labels[fit])
+        fitted = MODELS[kind]().fit(features[fit], labels[fit])
+    described: dict[str, Any] = (info() if info is not None
+                                 else {"model": kind, "features": list(ALL_FEATURES)})
+    described.update(model=kind, ranking=model, linked_candidates=widen,
+                     linked_by_section=by_section)
     learned = TunedRanking(LearnedRanker.from_estimator(fitted), links_in,
-                           stored_in_degree(parts), adjacency,
-                           info() if info is not None else {"model": model,
-                                                            "features": list(FEATURES)})
+                           stored_in_degree(parts), adjacency, described)
     graph = parts.graph
     neighbors, scores, similarity = learned.rerank_rows(
         parts, np.arange(table.n_rows), np.asarray(graph.neighbors),

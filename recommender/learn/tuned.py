@@ -10,6 +10,7 @@ update touches is re-ordered by the same model. The model is stored as arrays
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,9 +21,12 @@ import scipy.sparse as sp
 from recommender.index.catalogue import days_between
 from recommender.learn.export import LearnedRanker
 from recommender.learn.features import (
+    ALL_FEATURES,
     FEATURES,
     NEIGHBOUR_LINK_DEPTH,
+    most_linked,
     pair_features,
+    with_list_features,
 )
 from recommender.search.searcher import gather_products, gathered_positions, sorted_lookup
 from recommender.vectorize.vectorizer import split_by_block
@@ -47,17 +51,41 @@ class TunedRanking:
     #: a feature; the model then reads only the features ``info["features"]`` names)
     adjacency: sp.csr_matrix | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def columns(self) -> list[int] | None:
-        """The columns of :data:`FEATURES` the model was trained on, in its order (None:
-        all of them, as they are); read once, not on every scored pool."""
-        names = list(self.info.get("features", FEATURES))
-        return None if names == list(FEATURES) else [FEATURES.index(n) for n in names]
+        """The columns of :data:`ALL_FEATURES` the model was trained on, in its order
+        (None: all of them, as they are); read once, not on every scored pool."""
+        names = list(self.info.get("features", ALL_FEATURES))
+        return None if names == list(ALL_FEATURES) else [ALL_FEATURES.index(n) for n in names]
 
-    def scores(self, features: np.ndarray) -> np.ndarray:
+    @property
+    def widen(self) -> int:
+        """Most-linked articles added to each candidate list (0: the stored ones only)."""
+        return int(self.info.get("linked_candidates", 0))
+
+    def added_candidates(self, parts: IndexParts, key: int) -> np.ndarray:
+        """The most-linked rows added to a list of ``key`` (a folded section code when
+        the index keeps sections apart, else -1), live ones only."""
+        sections = parts.table.folded_sections if self.info.get("linked_by_section") \
+            else None
+        cached = self._cache.get("most_linked")
+        if cached is None or cached[0] is not sections:  # made once per table
+            everyone = np.ones(len(self.links_in), dtype=bool)
+            cached = (sections, most_linked(self.links_in[: parts.table.n_rows], sections,
+                                            everyone, self.widen))
+            self._cache["most_linked"] = cached
+        rows = cached[1].get(int(key), np.zeros(0, np.int64))
+        return rows[parts.table.alive[rows]]
+
+    def scores(self, features: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+        """Scores of pairs from their :data:`FEATURES`; ``groups``: each pair's list (its
+        source), for the within-list features (None: one list)."""
+        full = with_list_features(features, np.zeros(len(features), np.int64)
+                                  if groups is None else groups)
         columns = self.columns
-        return self.ranker.scores(features if columns is None else features[:, columns])
+        return self.ranker.scores(full if columns is None else full[:, columns])
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = {**self.ranker.to_arrays(), "learned_links_in": self.links_in,
@@ -97,31 +125,63 @@ class TunedRanking:
     # -- applying ---------------------------------------------------------------------------
     def rerank_rows(self, parts: IndexParts, rows: np.ndarray, neighbors: np.ndarray,
                     similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``rows``' stored candidates (``neighbors``/``similarity``, (len(rows), K)) in
-        model order: (neighbors, scores, similarity), empty slots last with score 0."""
-        out_n, out_s, out_sim = neighbors.copy(), np.zeros(neighbors.shape, np.float32), \
-            similarity.astype(np.float32, copy=True)
+        """``rows``' stored candidates (``neighbors``/``similarity``, (len(rows), K)),
+        with the most-linked articles added when the ranking widens lists, in model
+        order, the best K kept: (neighbors, scores, similarity), empty slots last with
+        score 0."""
+        k = neighbors.shape[1]
+        out_n, out_s = neighbors.copy(), np.zeros(neighbors.shape, np.float32)
+        out_sim = similarity.astype(np.float32, copy=True)
         for start in range(0, len(rows), _ROWS):
             part = slice(start, start + _ROWS)
-            cand = neighbors[part]
+            cand, sims = self._widened(parts, rows[part], neighbors[part], similarity[part])
             valid = cand >= 0
-            sources = np.repeat(rows[part], cand.shape[1])[valid.ravel()]
+            sources = np.repeat(rows[part], cand.shape[1])[valid.ravel()].astype(np.int64)
+            features = pair_features(parts, sources, cand[valid].astype(np.int64),
+                                     self.links_in, self.in_degree, self.adjacency)
+            added = valid.copy()
+            added[:, :k] = False
+            sims[added] = features[added[valid], 0]  # not stored: computed
             scores = np.full(cand.shape, -np.inf)
-            scores[valid] = self.scores(
-                pair_features(parts, sources.astype(np.int64), cand[valid].astype(np.int64),
-                              self.links_in, self.in_degree, self.adjacency))
+            scores[valid] = self.scores(features, sources)
             order = np.lexsort((np.where(valid, cand, np.iinfo(np.int64).max),
-                                -similarity[part], -scores), axis=1)
+                                -sims, -scores), axis=1)[:, :k]
             out_n[part] = np.take_along_axis(cand, order, axis=1)
-            out_sim[part] = np.take_along_axis(similarity[part], order, axis=1)
+            out_sim[part] = np.take_along_axis(sims, order, axis=1)
             out_s[part] = np.where(out_n[part] >= 0,
                                    np.take_along_axis(scores, order, axis=1), 0.0)
         return out_n, out_s, out_sim
 
+    def _widened(self, parts: IndexParts, rows: np.ndarray, neighbors: np.ndarray,
+                 similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows' candidates and similarities, then (when widening) the most-linked rows
+        each lacks, similarity -inf until computed, -1 padding."""
+        sims = np.where(neighbors >= 0, similarity.astype(np.float64), -np.inf)
+        if not self.widen:
+            return neighbors, sims
+        by_section = bool(self.info.get("linked_by_section"))
+        keys = parts.table.folded_sections[rows] if by_section else np.full(len(rows), -1)
+        extra = np.full((len(rows), self.widen), -1, dtype=neighbors.dtype)
+        for i, (row, key) in enumerate(zip(rows.tolist(), keys.tolist(), strict=True)):
+            added = self.added_candidates(parts, key)
+            added = added[(added != row) & ~np.isin(added, neighbors[i])]
+            extra[i, :len(added)] = added
+        return np.concatenate([neighbors, extra], axis=1), \
+            np.concatenate([sims, np.full(extra.shape, -np.inf)], axis=1)
+
     def rerank_pool(self, parts: IndexParts, source_row: int, candidates: np.ndarray,
-                    sims: np.ndarray, draft: Draft | None) -> tuple[np.ndarray, np.ndarray,
-                                                                    np.ndarray]:
-        """One searched pool (best similarity first) in model order."""
+                    sims: np.ndarray, draft: Draft | None,
+                    test: Callable[[np.ndarray], np.ndarray] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One searched pool (best similarity first), with the most-linked articles that
+        pass ``test`` added when the ranking widens lists, in model order."""
+        pool = len(candidates)
+        candidates = np.asarray(candidates, dtype=np.int64)
+        sims = np.asarray(sims, dtype=np.float64)
+        if self.widen:
+            added = self._pool_added(parts, source_row, candidates, draft, test)
+            candidates = np.r_[candidates, added]
+            sims = np.r_[sims, np.zeros(len(added))]
         if not len(candidates):
             return candidates, sims.astype(np.float32), sims.astype(np.float32)
         if source_row >= 0:
@@ -131,11 +191,31 @@ class TunedRanking:
         else:
             assert draft is not None  # noqa: S101 - a draft search always passes one
             features = draft_features(parts, draft, candidates, sims, self.links_in,
-                                      self.in_degree, self.adjacency)
+                                      self.in_degree, self.adjacency, pool=pool)
+        sims[pool:] = features[pool:, 0]
         scores = self.scores(features)
         order = np.lexsort((candidates, -sims, -scores))
         return candidates[order], scores[order].astype(np.float32), \
             sims[order].astype(np.float32)
+
+    def _pool_added(self, parts: IndexParts, source_row: int, candidates: np.ndarray,
+                    draft: Draft | None, test: Callable[[np.ndarray], np.ndarray] | None
+                    ) -> np.ndarray:
+        """The most-linked rows a searched pool lacks, that pass ``test``."""
+        table = parts.table
+        if not self.info.get("linked_by_section"):
+            key = -1
+        elif source_row >= 0:
+            key = int(table.folded_sections[source_row])
+        elif draft is not None and draft.section >= 0:
+            key = int(table.canonical_sections[draft.section])
+        else:
+            return np.zeros(0, np.int64)
+        added = self.added_candidates(parts, key)
+        added = added[(added != source_row) & ~np.isin(added, candidates)]
+        if test is not None and len(added):
+            added = added[test(added)]
+        return added.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -152,10 +232,14 @@ class Draft:
 
 def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
                    sims: np.ndarray, links_in: np.ndarray, in_degree: np.ndarray,
-                   adjacency: sp.csr_matrix | None = None) -> np.ndarray:
+                   adjacency: sp.csr_matrix | None = None,
+                   pool: int | None = None) -> np.ndarray:
     """:func:`pair_features` for a draft against indexed ``candidates``: the same
     columns, from its vector instead of a row (it is in no stored row: reverse rank 1;
-    its nearest neighbours are the pool's most similar candidates)."""
+    its nearest neighbours are the pool's most similar candidates). The first ``pool``
+    candidates (None: all) were found by the search, with their ``sims``; the others
+    were added (rank 1, as a candidate outside a stored row)."""
+    pool = len(candidates) if pool is None else pool
     column = {name: i for i, name in enumerate(FEATURES)}
     space, table, graph = parts.space, parts.table, parts.graph
     X, v = space.X, space.n_text_features
@@ -167,8 +251,9 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     out[:, column["text"]:column["tags"] + 1] = blocks
     out[:, column["similarity"]] = blocks.sum(axis=1)
     k = graph.n_neighbors
-    by_similarity = np.argsort(np.argsort(-sims, kind="stable"), kind="stable")
-    out[:, column["rank"]] = np.minimum(by_similarity / k, 1.0)
+    by_similarity = np.argsort(np.argsort(-sims[:pool], kind="stable"), kind="stable")
+    out[:, column["rank"]] = 1.0
+    out[:pool, column["rank"]] = np.minimum(by_similarity / k, 1.0)
     out[:, column["reverse_rank"]] = 1.0
     out[:, column["hub_candidate"]] = graph.hubs[candidates]
     out[:, column["hub_source"]] = draft.hub
@@ -212,14 +297,15 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
     if adjacency is not None:
         first = column["neighbour_links"]
-        out[:, first:first + 2] = _draft_neighbour_links(candidates, sims, adjacency)
+        out[:, first:first + 2] = _draft_neighbour_links(candidates, sims[:pool], adjacency)
     return out
 
 
 def _draft_neighbour_links(candidates: np.ndarray, sims: np.ndarray,
                            adjacency: sp.csr_matrix) -> np.ndarray:
     """:func:`~recommender.learn.features.linked_through` for a draft, whose nearest
-    neighbours are the pool's most similar candidates: read from the adjacency's arrays
+    neighbours are the pool's most similar candidates (``sims``: the first candidates'
+    similarities, the searched pool): read from the adjacency's arrays
     (scipy's sparse products cost ~0.3 ms a call here, the whole answer ~1.4 ms)."""
     out = np.zeros((len(candidates), 2), dtype=np.float64)
     nearest = np.argsort(-sims, kind="stable")[:NEIGHBOUR_LINK_DEPTH]
@@ -239,7 +325,8 @@ def _draft_neighbour_links(candidates: np.ndarray, sims: np.ndarray,
 
 def tuning_info(model: str, cv: Any, queries: int, links: int, k: int) -> dict[str, Any]:
     """What the manifest and the model card say of a tuned ranking."""
-    return {"model": model, "features": list(FEATURES), "cv_map10": cv.summary(),
-            "recall_at_k": cv.recall_at_k, "n_neighbors": k, "queries": queries,
+    return {"model": model, "features": list(ALL_FEATURES), "cv_map10": cv.summary(),
+            "recall_at_k": cv.recall_at_k, "recall_widened": cv.recall_widened,
+            "n_neighbors": k, "queries": queries,
             "links": links, "folds": len(cv.folds),
             "tuned": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
