@@ -10,6 +10,8 @@ import datetime as dt
 import numpy as np
 import pytest
 from helpers import make_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recommender import BuildConfig, QueryConfig, RelatedIndex
 from recommender.learn.cv import LINKED, cross_validate
@@ -121,3 +123,22 @@ def test_ranking_names_say_the_model_and_the_widening():
     assert split_ranking(f"linear{LINKED}", 50) == ("linear", 50)
     with pytest.raises(ValueError, match="unknown model"):
         split_ranking("forest")
+
+
+@settings(max_examples=40, deadline=None)
+@given(groups=st.lists(st.integers(0, 4), min_size=1, max_size=30), seed=st.integers(0, 9))
+def test_list_features_match_a_per_list_computation(groups, seed):
+    rng = np.random.default_rng(seed)
+    features = rng.random((len(groups), len(FEATURES))) * rng.integers(0, 2, len(FEATURES))
+    groups = np.array(groups)
+    out = with_list_features(features, groups)
+    m = len(FEATURES)
+    for g in np.unique(groups):
+        mine = groups == g
+        largest, mean = features[mine].max(axis=0), features[mine].mean(axis=0)
+        ratio = np.where(largest > 0, features[mine] / np.where(largest > 0, largest, 1), 0)
+        np.testing.assert_allclose(out[mine, m::2], ratio)
+        np.testing.assert_allclose(out[mine, m + 1::2], features[mine] - mean)
+    one = np.zeros(len(groups), dtype=np.int64)
+    np.testing.assert_allclose(with_list_features(features, None),
+                               with_list_features(features, one))

@@ -93,24 +93,28 @@ def pair_features(parts: IndexParts, sources: np.ndarray, candidates: np.ndarray
     return out
 
 
-def with_list_features(features: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def with_list_features(features: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
     """``features`` ((pairs, len(FEATURES))) with :data:`LIST_FEATURES` appended, each
-    pair's list being the pairs of its group (its source): value / the list's largest
-    (0 where that is 0) and value - the list's mean, column by column."""
+    pair's list being the pairs of its group (its source; None: one list): value / the
+    list's largest (0 where that is 0) and value - the list's mean, column by column."""
     n, m = features.shape
     out = np.empty((n, len(ALL_FEATURES)), dtype=np.float64)
     out[:, :m] = features
     if not n:
         return out
-    order = np.argsort(groups, kind="stable")
-    sorted_groups = groups[order]
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
-    sizes = np.diff(np.r_[starts, n])
-    in_order = features[order]
-    group_of = np.empty(n, dtype=np.int64)
-    group_of[order] = np.repeat(np.arange(len(starts)), sizes)
-    largest = np.maximum.reduceat(in_order, starts, axis=0)[group_of]
-    mean = (np.add.reduceat(in_order, starts, axis=0) / sizes[:, None])[group_of]
+    if groups is None:
+        largest, mean = features.max(axis=0), features.mean(axis=0)
+    else:
+        order = np.argsort(groups, kind="stable")
+        sorted_groups = groups[order]
+        starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+        sizes = np.diff(np.r_[starts, n])
+        in_order = features[order]
+        group_of = np.empty(n, dtype=np.int64)
+        group_of[order] = np.repeat(np.arange(len(starts)), sizes)
+        largest = np.maximum.reduceat(in_order, starts, axis=0)[group_of]
+        mean = (np.add.reduceat(in_order, starts, axis=0) / sizes[:, None])[group_of]
+    largest = np.broadcast_to(largest, features.shape)
     out[:, m::2] = np.divide(features, largest, out=np.zeros_like(features),
                              where=largest > 0)
     out[:, m + 1::2] = features - mean

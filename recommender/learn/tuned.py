@@ -82,8 +82,7 @@ class TunedRanking:
     def scores(self, features: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
         """Scores of pairs from their :data:`FEATURES`; ``groups``: each pair's list (its
         source), for the within-list features (None: one list)."""
-        full = with_list_features(features, np.zeros(len(features), np.int64)
-                                  if groups is None else groups)
+        full = with_list_features(features, groups)
         columns = self.columns
         return self.ranker.scores(full if columns is None else full[:, columns])
 
@@ -276,23 +275,24 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     out[:, column["log_terms_source"]] = np.log1p(x.nnz)
     title_of_x = x.indices[(x.indices >= v) & (x.indices < 2 * v)] - v
     cols = rows.indices
-    in_text, in_title = cols < v, (cols >= v) & (cols < 2 * v)
-    shared = in_text & sorted_lookup(x.indices, cols)[1]
-    weights = np.zeros(len(cols))
-    weights[shared] = space.idf[cols[shared]]
+    in_text = cols < v
+    # weights are positive: a product is non-zero exactly where the draft has the column
+    shared = np.flatnonzero(in_text & (rows.products != 0))
     n = len(candidates)
     first = column["shared_terms"]
-    out[:, first] = np.log1p(np.bincount(row_of, weights=shared, minlength=n))
-    out[:, first + 1] = np.bincount(row_of, weights=weights, minlength=n)
+    out[:, first] = np.log1p(np.bincount(row_of[shared], minlength=n))
+    weights = space.idf[cols[shared]].astype(np.float64)
+    out[:, first + 1] = np.bincount(row_of[shared], weights=weights, minlength=n)
     top = np.zeros(n)
-    np.maximum.at(top, row_of, weights)
+    np.maximum.at(top, row_of[shared], weights)
     out[:, first + 2] = top
-    titles = np.bincount(row_of, weights=in_title, minlength=n)
-    title_in_x = in_title & sorted_lookup(x.indices, cols - v)[1]
-    out[:, first + 3] = np.bincount(row_of, weights=title_in_x, minlength=n) / \
-        np.maximum(titles, 1)
-    x_title_in = in_text & sorted_lookup(x.indices, cols + v)[1]
-    out[:, first + 4] = np.bincount(row_of, weights=x_title_in, minlength=n) / \
+    in_title = np.flatnonzero((cols >= v) & (cols < 2 * v))  # the candidates' title terms
+    titles = np.bincount(row_of[in_title], minlength=n)
+    title_in_x = in_title[sorted_lookup(x.indices, cols[in_title] - v)[1]]
+    out[:, first + 3] = np.bincount(row_of[title_in_x], minlength=n) / np.maximum(titles, 1)
+    text = np.flatnonzero(in_text)
+    x_title_in = text[sorted_lookup(title_of_x, cols[text])[1]]
+    out[:, first + 4] = np.bincount(row_of[x_title_in], minlength=n) / \
         max(len(title_of_x), 1)
     out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
     if adjacency is not None:
