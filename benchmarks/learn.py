@@ -2,8 +2,10 @@
 
 For each corpus and each K (neighbours stored per article, the candidates a model
 re-ranks): recall@K of the links, then MAP@10 of the formula (the stored order) and of
-each model (on corpora with one section per site, also one model per section), mean ± standard deviation over query folds whose training never touches a
-test query (``recommender.learn``):
+each model, mean ± standard deviation over query folds whose training never touches a
+test query (``recommender.learn``). Where the stored rows hold less than 0.8 of the links,
+each model is also scored on lists widened by the site's most-linked articles
+(``NAME+linked``); ``--per-section`` adds one model per section on sectioned corpora:
 
     python benchmarks/learn.py ../shared/data/vdd_fr/articles.jsonl \\
         ../shared/data/se_en/articles.jsonl --k 50 100 --json benchmarks/results/learn-latest.json
@@ -30,11 +32,12 @@ from recommender.learn.held_out import compare_held_out  # noqa: E402
 from recommender.learn.tune import tune  # noqa: E402
 
 
-def run(path: Path, ks: list[int], n_folds: int) -> list[dict[str, object]]:
+def run(path: Path, ks: list[int], n_folds: int, sections: bool) -> list[dict[str, object]]:
     articles = read_articles(path)
     restrict = same_section(articles, "auto")
     rows = []
-    for k, per_section in [(k, p) for k in ks for p in ((False, True) if restrict else (False,))]:
+    both = (False, True) if restrict and sections else (False,)
+    for k, per_section in [(k, p) for k in ks for p in both]:
         started = time.perf_counter()
         index = RelatedIndex.build(articles, BuildConfig(same_section=restrict, n_neighbors=k))
         build_s = time.perf_counter() - started
@@ -42,6 +45,7 @@ def run(path: Path, ks: list[int], n_folds: int) -> list[dict[str, object]]:
         rows.append({"corpus": path.parent.name, "K": k, "same_section": restrict,
                      "per_section": per_section,
                      "queries": cv.queries, "links": cv.links, "recall_at_K": cv.recall_at_k,
+                     "widened": cv.widened, "recall_widened": cv.recall_widened,
                      "build_s": build_s, "cv_s": cv.seconds, "map10": cv.summary()})
         print(f"{path.parent.name} K={k} per-section {per_section}: recall@K {cv.recall_at_k:.3f}, "
               + ", ".join(f"{n} {s['mean']:.4f}" for n, s in cv.summary().items()),
@@ -111,18 +115,23 @@ def serving_table(rows: list[dict[str, object]]) -> list[str]:
     return lines
 
 
+NAMES = ("formula", "linear", "trees", "linear+linked", "trees+linked")
+
+
 def table(rows: list[dict[str, object]]) -> list[str]:
-    names = list(rows[0]["map10"]) if rows else []  # type: ignore[call-overload]
-    lines = ["| corpus | K | models | recall@K | " + " | ".join(f"MAP@10 {n}" for n in names)
-             + " | best / formula | CV s |",
-             "|---|---|---|---|" + "---|" * (len(names) + 2)]
+    lines = ["| corpus | K | models | recall@K (widened) | "
+             + " | ".join(f"MAP@10 {n}" for n in NAMES) + " | best / formula | CV s |",
+             "|---|---|---|---|" + "---|" * (len(NAMES) + 2)]
     for r in rows:
         m = r["map10"]
         assert isinstance(m, dict)
         best = max(v["mean"] for v in m.values())
         models = "one per section" if r["per_section"] else "one"
-        lines.append(f"| {r['corpus']} | {r['K']} | {models} | {r['recall_at_K']:.3f} | "
-                     + " | ".join(f"{m[n]['mean']:.4f} ± {m[n]['std']:.4f}" for n in names)
+        recall = f"{r['recall_at_K']:.3f}"
+        if r.get("recall_widened") is not None:
+            recall += f" ({r['recall_widened']:.3f}, +{r['widened']})"
+        cells = [f"{m[n]['mean']:.4f} ± {m[n]['std']:.4f}" if n in m else "—" for n in NAMES]
+        lines.append(f"| {r['corpus']} | {r['K']} | {models} | {recall} | " + " | ".join(cells)
                      + f" | {best / m['formula']['mean']:.3f}x | {r['cv_s']:.1f} |")
     return lines
 
@@ -135,15 +144,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", action="store_true",
                         help="also time tune and the tuned index's queries (first K only)")
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--serve-k", type=int, help="K of the served indexes (default: first --k)")
+    parser.add_argument("--per-section", action="store_true",
+                        help="also one model per section on sectioned corpora")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation table")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     corpora = [path for path in args.corpora if path.is_file()]
     rows = [] if args.no_cv else [row for path in corpora
-                                  for row in run(path, args.k, args.folds)]
+                                  for row in run(path, args.k, args.folds, args.per_section)]
     if rows:
         print("\n".join(table(rows)))
-    served = [serving(path, args.k[0], args.queries) for path in corpora] if args.serve else []
+    serve_k = args.serve_k or args.k[0]
+    served = [serving(path, serve_k, args.queries) for path in corpora] if args.serve else []
     if served:
         print("\n".join(serving_table(served)))
     if args.json:

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import os
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from helpers import make_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recommender import BuildConfig, QueryConfig, RelatedIndex
+from recommender.cli import main
+from recommender.corpus.reader import write_articles
 from recommender.learn.cv import LINKED, cross_validate
 from recommender.learn.features import ALL_FEATURES, FEATURES, most_linked, with_list_features
 from recommender.learn.tune import split_ranking, tune
@@ -142,3 +147,18 @@ def test_list_features_match_a_per_list_computation(groups, seed):
     one = np.zeros(len(groups), dtype=np.int64)
     np.testing.assert_allclose(with_list_features(features, None),
                                with_list_features(features, one))
+
+
+def test_the_cli_widens_on_request_and_says_so(tmp_path):
+    index, arts = _help_site()
+    index.save(tmp_path / "idx")
+    write_articles(arts, tmp_path / "c.jsonl")
+    args = ["tune", os.fspath(tmp_path / "idx"), os.fspath(tmp_path / "c.jsonl"), "-o",
+            os.fspath(tmp_path / "tuned"), "--folds", "3", "--linked-candidates"]
+    result = CliRunner().invoke(main, [*args, "6", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["linked_candidates"] == 6 and doc["recall_widened"] > doc["recall_at_k"]
+    assert doc["chosen"].endswith(LINKED) and f"linear{LINKED}" in doc["cv_map10"]
+    off = json.loads(CliRunner().invoke(main, [*args, "0", "--json"]).stdout)
+    assert off["linked_candidates"] == 0 and f"linear{LINKED}" not in off["cv_map10"]
