@@ -4,7 +4,8 @@
 box uses a broadcast comparison for membership in a few positions (``answers.members``),
 tests the fallback's newest-first order a few rows at a time, reads all kept rows' copies
 in one gather, reads a full stored row without a mask and builds records through their
-slots. Each is switched back to the plain version here and every box compared.
+slots; a draft's candidates are re-scored against a dense copy of its row. Each is
+switched back to the plain version here and every box compared.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from recommender.index.graph import NeighbourGraph
 from recommender.index.related_index import RelatedIndex
 from recommender.query.config import QueryConfig
 from recommender.records import Article
+from recommender.search import searcher
 
 RULES = [
     QueryConfig(),
@@ -79,6 +81,7 @@ def _every_box(index: RelatedIndex) -> list[list[records.Related]]:
 
 def test_boxes_equal_the_plain_code(indexes: list[RelatedIndex],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(searcher, "_DENSE_FROM", 0)  # every query row read densely
     fast = [_every_box(index) for index in indexes]
     assert any(r.reason == "fallback" for boxes in fast for box in boxes for r in box)
     assert any(r.reason == "curated" for boxes in fast for box in boxes for r in box)
@@ -87,6 +90,7 @@ def test_boxes_equal_the_plain_code(indexes: list[RelatedIndex],
     monkeypatch.setattr(answers, "_CopyCheck", _LoopCopyCheck)
     monkeypatch.setattr(NeighbourGraph, "row", _plain_row)
     monkeypatch.setattr(records, "_SLOTS_MATCH", False)  # records through __init__
+    monkeypatch.setattr(searcher, "_DENSE_FROM", 10**12)  # every query row by search
     plain = [_every_box(index) for index in indexes]
     assert fast == plain
 
@@ -105,3 +109,23 @@ def test_fallback_chunks_cover_the_order_once(n: int) -> None:
     assert covered == list(range(n))
     assert [end - start for start, end in chunks][:3] == \
         [min(s, max(n - a, 0)) for s, a in ((64, 0), (512, 64), (4096, 576))][:len(chunks)]
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.floats(0, 1, width=32)), max_size=40),
+       st.sets(st.integers(0, 60), max_size=30),
+       st.lists(st.floats(0, 1, width=32), min_size=30, max_size=30))
+def test_dense_products_equal_searched(entries, query_columns, query_values) -> None:
+    cols = np.array([c for c, _ in entries], dtype=np.int32)
+    data = np.array([v for _, v in entries], dtype=np.float32)
+    columns = np.array(sorted(query_columns), dtype=np.int32)
+    values = np.array(query_values[:len(columns)], dtype=np.float32)
+    searched = searcher._entry_products(cols, data, columns, values, 61)
+    old = searcher._DENSE_FROM
+    try:
+        searcher._DENSE_FROM = 0
+        dense = searcher._entry_products(cols, data, columns, values, 61)
+        again = searcher._entry_products(cols, data, columns, values, 61)  # buffer cleared
+    finally:
+        searcher._DENSE_FROM = old
+    assert np.array_equal(dense, searched) and np.array_equal(again, searched)
+    assert not np.signbit(dense).any()
