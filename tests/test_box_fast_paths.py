@@ -91,6 +91,7 @@ def test_boxes_equal_the_plain_code(indexes: list[RelatedIndex],
     monkeypatch.setattr(NeighbourGraph, "row", _plain_row)
     monkeypatch.setattr(records, "_SLOTS_MATCH", False)  # records through __init__
     monkeypatch.setattr(searcher, "_DENSE_FROM", 10**12)  # every query row by search
+    monkeypatch.setattr(searcher, "_FEW_ROWS", -1)  # every row_dots through gather_products
     plain = [_every_box(index) for index in indexes]
     assert fast == plain
 
@@ -129,3 +130,17 @@ def test_dense_products_equal_searched(entries, query_columns, query_values) -> 
         searcher._DENSE_FROM = old
     assert np.array_equal(dense, searched) and np.array_equal(again, searched)
     assert not np.signbit(dense).any()
+
+
+def test_few_row_dots_equal_gathered(indexes: list[RelatedIndex]) -> None:
+    X = indexes[0].space.X
+    rng = np.random.default_rng(0)
+    for q in rng.choice(X.shape[0], 20, replace=False):
+        x = X[int(q)]
+        for m in (0, 1, 3, 16):
+            rows = rng.choice(X.shape[0], m, replace=False).astype(np.int64)
+            few = searcher._few_row_dots(X, rows, x.indices, x.data)
+            gathered = searcher.gather_products(X, rows, x.indices, x.data)
+            summed = np.bincount(gathered.row_of, weights=gathered.products,
+                                 minlength=m).astype(np.float32)
+            assert np.array_equal(few, summed)

@@ -270,10 +270,36 @@ def _entry_products(cols: np.ndarray, data: np.ndarray, columns: np.ndarray,
         buffer[columns] = 0.0
 
 
+#: at most this many rows, :func:`row_dots` slices them one by one
+_FEW_ROWS = 16
+
+
 def row_dots(X: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray,
              values: np.ndarray) -> np.ndarray:
     """``X[rows] . x`` for one sparse row given as its sorted ``columns`` and ``values``
     (:func:`gather_products`, summed per row)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) <= _FEW_ROWS:
+        return _few_row_dots(X, rows, columns, values)
     gathered = gather_products(X, rows, columns, values)
     return np.bincount(gathered.row_of, weights=gathered.products,
                        minlength=len(gathered.indptr) - 1).astype(np.float32)
+
+
+def _few_row_dots(X: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray,
+                  values: np.ndarray) -> np.ndarray:
+    """:func:`row_dots` of a few rows (a box's editor links and fills, on every
+    ``related()``): their entries sliced row by row instead of gathered by computed
+    positions, the same products summed in the same order (25 us against 35 us for an
+    article's three editor links at 100k articles, speed13 branch)."""
+    m = len(rows)
+    if not m or not len(columns):
+        return np.zeros(m, dtype=np.float32)
+    starts, ends = X.indptr[rows].tolist(), X.indptr[rows + 1].tolist()
+    indices, data = X.indices, X.data
+    cols = np.concatenate([indices[a:b] for a, b in zip(starts, ends, strict=True)])
+    vals = np.concatenate([data[a:b] for a, b in zip(starts, ends, strict=True)])
+    where, found = sorted_lookup(columns, cols)
+    products = np.where(found, vals.astype(np.float64) * values[where], 0.0)
+    row_of = np.repeat(np.arange(m), [b - a for a, b in zip(starts, ends, strict=True)])
+    return np.bincount(row_of, weights=products, minlength=m).astype(np.float32)
