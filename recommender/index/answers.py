@@ -27,8 +27,11 @@ from recommender.records import Related, related_records
 from recommender.search.searcher import row_dots
 from recommender.search.topk import Candidates
 
-#: rows of the newest-first order a fallback tests at a time
-_FALLBACK_CHUNK = 4096
+#: rows of the newest-first order a fallback tests at a time: a few first (a box short of
+#: one or two items finds them among the newest hundred), then more and more
+_FALLBACK_CHUNKS = (64, 512, 4096)
+#: at most this many values are matched by one broadcast comparison instead of np.isin
+_SMALL_SET = 32
 
 
 @dataclass
@@ -101,7 +104,7 @@ def _similar(parts: IndexParts, config: BuildConfig, ranking: Ranking, query: Qu
         # and past the row nothing is more similar (a search there costs ~2 ms at 1M)
         if len(chosen.positions) == need or not full:
             return chosen
-        if len(pool.positions) - np.count_nonzero(np.isin(pool.positions, curated)) >= need:
+        if len(pool.positions) - np.count_nonzero(members(pool.positions, curated)) >= need:
             return chosen
     size = max(graph.n_neighbors, 3 * (need + len(curated)))
     return _choose(parts, query, source,
@@ -156,7 +159,7 @@ def _choose(parts: IndexParts, query: QueryConfig, source: Source, pool: Pool,
     if query.dedupe is not None:  # the story itself, under another id
         keep &= pool.sims < np.asarray(query.dedupe, dtype=pool.sims.dtype)
     if len(curated):
-        keep &= ~np.isin(pool.positions, curated)
+        keep &= ~members(pool.positions, curated)
     if not keep.all():
         pool = pool.kept(keep)
     if query.decays and len(pool.positions):
@@ -166,6 +169,15 @@ def _choose(parts: IndexParts, query: QueryConfig, source: Source, pool: Pool,
     if query.dedupe is not None and len(pool.positions) > 0:
         return _deduplicated(parts, query.dedupe, pool, curated, need)
     return pool.head(need)
+
+
+def members(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``np.isin(values, wanted)`` for integer arrays. A box asks it of its stored row and
+    the source's few editor links on every call, where one broadcast comparison costs
+    about a fifth of np.isin's sort (speed13 branch); long lists still go to np.isin."""
+    if len(wanted) > _SMALL_SET:
+        return np.isin(values, wanted)
+    return (values[:, None] == wanted[None, :]).any(axis=1)
 
 
 def decay_factors(table: ArticleTable, query: QueryConfig, source_date: np.datetime64,
@@ -252,8 +264,8 @@ def _fallback(parts: IndexParts, query: QueryConfig, source: Source, test: Test 
             if source.section < 0:
                 continue
             order = table.newest_in_section(source.section)
-        for start in range(0, len(order), _FALLBACK_CHUNK):
-            rows = order[start:start + _FALLBACK_CHUNK]
+        for start, end in _chunks(len(order)):
+            rows = order[start:end]
             rows = rows[test(rows)] if test is not None else rows[rows != source.row]
             for p in rows.tolist():
                 if p not in taken and not copies.is_copy(p):
@@ -264,6 +276,18 @@ def _fallback(parts: IndexParts, query: QueryConfig, source: Source, test: Test 
     return np.array(fills, dtype=np.int64)
 
 
+def _chunks(n: int) -> list[tuple[int, int]]:
+    """``(start, end)`` ranges covering ``range(n)`` in order, sized by
+    :data:`_FALLBACK_CHUNKS` (the last size repeated): the rules are tested on a few of
+    the newest rows first, not on thousands when one item is missing."""
+    out, start, i = [], 0, 0
+    while start < n:
+        end = min(start + _FALLBACK_CHUNKS[min(i, len(_FALLBACK_CHUNKS) - 1)], n)
+        out.append((start, end))
+        start, i = end, i + 1
+    return out
+
+
 class _CopyCheck:
     """Whether an article is a copy (stored similarity >= ``threshold``) of one kept so
     far, either way round; articles join the kept ones as they are accepted."""
@@ -271,10 +295,13 @@ class _CopyCheck:
     def __init__(self, parts: IndexParts, threshold: float | None, kept: np.ndarray) -> None:
         self.graph = parts.graph
         self.threshold = threshold
-        self.kept: set[int] = set()
+        self.kept: set[int] = set(kept.tolist())
         self.copies_of_kept: set[int] = set()
-        for p in kept.tolist():
-            self._keep(p, self._close(p))
+        if threshold is not None and len(kept):  # every kept row's copies in one read
+            rows = kept.astype(np.int64, copy=False)
+            similarity = self.graph.similarity[rows]
+            close = similarity >= np.asarray(threshold, dtype=similarity.dtype)
+            self.copies_of_kept.update(self.graph.neighbors[rows][close].tolist())
 
     def _close(self, p: int) -> list[int]:
         similarity = self.graph.similarity[p]
@@ -329,7 +356,9 @@ def records(
 ) -> list[Related]:
     """Records of stored or searched slots (no empty ones), scores clipped to [0, 1]."""
     at = positions.tolist()
+    scores = np.maximum(values, 0.0)  # fresh arrays, clipped in place
+    similarities = np.maximum(sims.astype(np.float16, copy=False), 0.0)
     return related_records(map(table.ids.__getitem__, at),
-                           np.minimum(np.maximum(values, 0.0), 1.0).tolist(),
+                           np.minimum(scores, 1.0, out=scores).tolist(),
                            map(table.titles.__getitem__, at),
-                           np.minimum(np.maximum(sims.astype(np.float16), 0.0), 1.0).tolist())
+                           np.minimum(similarities, 1.0, out=similarities).tolist())

@@ -44,6 +44,8 @@ class NeighbourGraph:
     def row(self, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stored (positions, scores, similarities) of one article, empty slots cut."""
         stored = self.neighbors[position]
+        if stored[-1] >= 0:  # a full row (the common case) needs no mask
+            return stored, self.scores[position], self.similarity[position]
         positions = stored[stored >= 0]  # empty slots come last
         n = len(positions)
         return positions, self.scores[position][:n], self.similarity[position][:n]

@@ -297,11 +297,12 @@ class RelatedIndex:
 
     def warm(self) -> RelatedIndex:
         """Build now what queries build on first use: the searcher's transposed matrix
-        (and pruned postings), then run one ``related`` and one ``similar`` query for the
-        rest (tens of seconds at a million articles when paid by the first draft).
-        Returns the index itself."""
+        (and pruned postings), the fallback's newest-first orders (per section), then run
+        one ``related`` and one ``similar`` query for the rest (tens of seconds at a
+        million articles when paid by the first draft). Returns the index itself."""
         self._parts.space.searcher.warm()
         table = self._parts.table
+        table.warm()
         if len(table):
             first = table.ids[0]
             self.related(first, k=1)

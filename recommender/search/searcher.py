@@ -10,6 +10,7 @@ pool exactly: the build and ``similar()`` search the same postings the same way.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -232,19 +233,73 @@ def gather_products(X: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray,
     rows = np.asarray(rows, dtype=np.int64)
     indptr, at = gathered_positions(X.indptr, rows)
     cols, data = X.indices[at], X.data[at]
-    if len(columns):
-        where, found = sorted_lookup(columns, cols)
-        products = np.where(found, data.astype(np.float64) * values[where], 0.0)
-    else:
-        products = np.zeros(len(cols), dtype=np.float64)
+    products = _entry_products(cols, data, columns, values, X.shape[1])
     return GatheredRows(indptr, np.repeat(np.arange(len(rows)), np.diff(indptr)), cols, data,
                         products)
+
+
+#: gathered entries from which the query row is looked up in a dense copy, not by search
+_DENSE_FROM = 4096
+_dense = threading.local()
+
+
+def _entry_products(cols: np.ndarray, data: np.ndarray, columns: np.ndarray,
+                    values: np.ndarray, n_features: int) -> np.ndarray:
+    """``data[i] * value of column cols[i] in the query row`` (0 where it has none).
+
+    Many entries (a draft's pool of 4 K candidates: 34,000 entries at K=50) read the query
+    row from a dense copy scattered into a per-thread buffer of ``n_features`` float64s
+    (reused, cleared after): 0.60 ms against 0.98 ms by binary search at 100k articles on
+    the speed13 branch, the same products (values widened exactly, 0 elsewhere). Few
+    entries (an editor's links) keep the binary search. Columns must be strictly
+    increasing for the dense copy (as a canonical row's are), else the search is used.
+    """
+    if not len(columns):
+        return np.zeros(len(cols), dtype=np.float64)
+    if len(cols) < _DENSE_FROM or not bool(np.all(columns[1:] > columns[:-1])):
+        where, found = sorted_lookup(columns, cols)
+        return np.where(found, data.astype(np.float64) * values[where], 0.0)
+    buffer: np.ndarray | None = getattr(_dense, "row", None)
+    if buffer is None or len(buffer) < n_features:
+        buffer = _dense.row = np.zeros(n_features, dtype=np.float64)
+    buffer[columns] = values
+    try:
+        # + 0.0: a product with a missing column is 0.0 as on the search path, never -0.0
+        return data.astype(np.float64) * buffer[cols] + 0.0
+    finally:
+        buffer[columns] = 0.0
+
+
+#: at most this many rows, :func:`row_dots` slices them one by one
+_FEW_ROWS = 16
 
 
 def row_dots(X: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray,
              values: np.ndarray) -> np.ndarray:
     """``X[rows] . x`` for one sparse row given as its sorted ``columns`` and ``values``
     (:func:`gather_products`, summed per row)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) <= _FEW_ROWS:
+        return _few_row_dots(X, rows, columns, values)
     gathered = gather_products(X, rows, columns, values)
     return np.bincount(gathered.row_of, weights=gathered.products,
                        minlength=len(gathered.indptr) - 1).astype(np.float32)
+
+
+def _few_row_dots(X: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray,
+                  values: np.ndarray) -> np.ndarray:
+    """:func:`row_dots` of a few rows (a box's editor links and fills, on every
+    ``related()``): their entries sliced row by row instead of gathered by computed
+    positions, the same products summed in the same order (25 us against 35 us for an
+    article's three editor links at 100k articles, speed13 branch)."""
+    m = len(rows)
+    if not m or not len(columns):
+        return np.zeros(m, dtype=np.float32)
+    starts, ends = X.indptr[rows].tolist(), X.indptr[rows + 1].tolist()
+    indices, data = X.indices, X.data
+    cols = np.concatenate([indices[a:b] for a, b in zip(starts, ends, strict=True)])
+    vals = np.concatenate([data[a:b] for a, b in zip(starts, ends, strict=True)])
+    where, found = sorted_lookup(columns, cols)
+    products = np.where(found, vals.astype(np.float64) * values[where], 0.0)
+    row_of = np.repeat(np.arange(m), [b - a for a, b in zip(starts, ends, strict=True)])
+    return np.bincount(row_of, weights=products, minlength=m).astype(np.float32)
