@@ -115,7 +115,7 @@ def serving_table(rows: list[dict[str, object]]) -> list[str]:
     return lines
 
 
-NAMES = ("formula", "linear", "trees", "linear+linked", "trees+linked")
+NAMES = ("formula", "linear", "trees", "blend", "linear+linked", "trees+linked", "blend+linked")
 
 
 def table(rows: list[dict[str, object]]) -> list[str]:

@@ -19,23 +19,26 @@ def data(seed: int, n: int = 400, d: int = 6) -> tuple[np.ndarray, np.ndarray]:
 
 
 @settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 1000), kind=st.sampled_from(["linear", "trees"]))
+@given(seed=st.integers(0, 1000), kind=st.sampled_from(["linear", "trees", "blend"]))
 def test_exported_scores_equal_the_estimators(seed, kind):
     x, y = data(seed)
     model = MODELS[kind]().fit(x, y)
     ranker = LearnedRanker.from_estimator(model)
     fresh = data(seed + 1)[0]
     fresh[::7, 1] = np.nan if kind == "trees" else fresh[::7, 1]  # missing values go a way
+    if kind == "blend":
+        assert ranker.kind == "blend" and sorted(ranker.arrays)[0].startswith("linear_")
     np.testing.assert_allclose(ranker.scores(fresh), model.predict_proba(fresh)[:, 1],
                                rtol=1e-9, atol=1e-12)
 
 
-def test_arrays_round_trip_without_pickle(tmp_path):
+@pytest.mark.parametrize("kind", ["trees", "blend"])
+def test_arrays_round_trip_without_pickle(tmp_path, kind):
     x, y = data(3)
-    ranker = LearnedRanker.from_estimator(MODELS["trees"]().fit(x, y))
+    ranker = LearnedRanker.from_estimator(MODELS[kind]().fit(x, y))
     np.savez(tmp_path / "model.npz", **ranker.to_arrays())
     with np.load(tmp_path / "model.npz", allow_pickle=False) as stored:
-        again = LearnedRanker.from_arrays("trees", dict(stored))
+        again = LearnedRanker.from_arrays(kind, dict(stored))
     np.testing.assert_array_equal(again.scores(x), ranker.scores(x))
 
 

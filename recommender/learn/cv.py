@@ -56,8 +56,20 @@ def _trees() -> Any:
                                           l2_regularization=1.0, random_state=0)
 
 
+def _blend() -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from recommender.learn.blend import BlendClassifier
+
+    # depth 3: the trees only correct the linear score (se_en: 0.3406 against 0.3390
+    # with depth 6 and 0.3395 for the linear model alone)
+    return BlendClassifier(_linear(), HistGradientBoostingClassifier(
+        max_iter=100, learning_rate=0.1, max_leaf_nodes=15, max_depth=3,
+        l2_regularization=1.0, random_state=0), weight=0.3)
+
+
 #: the learned models compared, by name: scikit-learn estimators made fresh per fold
-MODELS: dict[str, Callable[[], Any]] = {"linear": _linear, "trees": _trees}
+MODELS: dict[str, Callable[[], Any]] = {"linear": _linear, "trees": _trees, "blend": _blend}
 
 
 def one_thread() -> AbstractContextManager[Any]:

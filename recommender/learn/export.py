@@ -8,7 +8,10 @@ estimator it came from (``tests/test_learn_export.py`` checks it). Two kinds:
 - ``linear``: ``StandardScaler`` + ``LogisticRegression``: ``sigmoid(((x - mean) / scale)
   . coef + intercept)``;
 - ``trees``: a binary ``HistGradientBoostingClassifier`` on numeric features: the sum of
-  each tree's leaf value plus the baseline, through a sigmoid.
+  each tree's leaf value plus the baseline, through a sigmoid;
+- ``blend``: a :class:`~recommender.learn.blend.BlendClassifier` of the two:
+  ``(1 - weight) * linear + weight * trees``, their arrays stored under ``linear_`` and
+  ``trees_``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("linear", "trees")
+KINDS = ("linear", "trees", "blend")
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,6 +37,14 @@ class LearnedRanker:
     def from_estimator(cls, estimator: Any) -> LearnedRanker:
         """From a fitted scikit-learn pipeline (scaler + logistic regression) or a binary
         ``HistGradientBoostingClassifier``."""
+        if type(estimator).__name__ == "BlendClassifier":
+            parts = {"linear": cls.from_estimator(estimator.linear_),
+                     "trees": cls.from_estimator(estimator.trees_)}
+            if [p.kind for p in parts.values()] != ["linear", "trees"]:
+                raise TypeError("a blend exports a linear model and trees")
+            arrays = {f"{kind}_{name}": value for kind, part in parts.items()
+                      for name, value in part.arrays.items()}
+            return cls("blend", {**arrays, "weight": np.asarray([estimator.weight])})
         steps = getattr(estimator, "named_steps", None)
         if steps is not None and "logisticregression" in steps:
             scaler, model = steps["standardscaler"], steps["logisticregression"]
@@ -45,13 +56,17 @@ class LearnedRanker:
         if type(estimator).__name__ == "HistGradientBoostingClassifier":
             return cls("trees", _tree_arrays(estimator))
         raise TypeError(f"cannot export a {type(estimator).__name__}: expected a "
-                        "StandardScaler + LogisticRegression pipeline or a binary "
-                        "HistGradientBoostingClassifier")
+                        "StandardScaler + LogisticRegression pipeline, a binary "
+                        "HistGradientBoostingClassifier or a BlendClassifier of the two")
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """Probability that each row of ``features`` is a related pair."""
         x = np.asarray(features, dtype=np.float64)
         a = self.arrays
+        if self.kind == "blend":
+            linear, trees = self._parts
+            weight = float(a["weight"][0])
+            return (1.0 - weight) * linear.scores(x) + weight * trees.scores(x)
         if self.kind == "linear":
             raw = ((x - a["mean"]) / a["scale"]) @ a["coef"] + a["intercept"][0]
         elif np.isnan(x).any():
@@ -59,6 +74,14 @@ class LearnedRanker:
         else:
             raw = self._walk.raw(x)
         return 1.0 / (1.0 + np.exp(-raw))
+
+    @cached_property
+    def _parts(self) -> tuple[LearnedRanker, LearnedRanker]:
+        """A blend's linear model and trees."""
+        return tuple(LearnedRanker(kind, {name[len(kind) + 1:]: value  # type: ignore[return-value]
+                                          for name, value in self.arrays.items()
+                                          if name.startswith(f"{kind}_")})
+                     for kind in ("linear", "trees"))
 
     @cached_property
     def _walk(self) -> _Walk:
