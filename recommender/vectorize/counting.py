@@ -59,7 +59,7 @@ def extend_with_bigrams(column: array.array, text: str, analyze: Analyzer, raw: 
         return
     numbers = list(map(raw.numbering(analyze).__getitem__, analyze.tokenize(text)))
     raw.resolve(vocabulary, grow)
-    unigrams = list(itertools.chain.from_iterable(map(raw.ids.__getitem__, numbers)))
+    unigrams = raw.term_ids(numbers)
     column.extend(unigrams)
     extend_ids(column, pairs(list(map(vocabulary.order.__getitem__, unigrams))), vocabulary, grow)
 
