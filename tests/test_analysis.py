@@ -513,3 +513,30 @@ def test_latin_fast_path_of_fold_accents_equals_the_general_path(text):
     from recommender.analysis._unicode import fold_accents
 
     assert fold_accents(text) == _fold_reference(text)
+
+
+#: characters where the byte path of the tokenizer could go wrong: apostrophes, the
+#: digit joiners, underscores, whitespace, Latin-1 letters and signs, letters, digits and
+#: separators outside Latin-1
+_TOKEN_ALPHABET = (list("ab z09'.,_-\n\t") + ["é", "ÿ", "ª", "µ", "²", "¼", "×", "÷", "«", "\xa0",
+                                          "\x85", "œ", "—", "€", "…", "й", "٣", "\u0301"])
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet=st.sampled_from(_TOKEN_ALPHABET), max_size=30))
+def test_byte_path_of_the_tokenizer_equals_the_regex(text):
+    """token_keys gives TOKEN_RE.findall's tokens, as bytes or str, on any text."""
+    from recommender.analysis.tokenizer import TOKEN_RE, token_keys, token_text
+
+    keys = token_keys(text)
+    assert [token_text(k) for k in keys] == TOKEN_RE.findall(text)
+    assert len({type(k) for k in keys}) <= 1
+
+
+def test_byte_path_is_taken_for_latin_text_and_left_when_it_cannot_apply():
+    from recommender.analysis.tokenizer import token_keys
+
+    assert token_keys("l'été — 20 € à «paris»") == [b"l'\xe9t\xe9", b"20", b"\xe0", b"paris"]
+    assert token_keys("cœur") == ["cœur"]  # a letter outside Latin-1
+    assert token_keys("3,5 millions") == ["3,5", "millions"]  # digits joined by a comma
+    assert get_analyzer("fr").token_keys("L’ÉTÉ") == [b"l'\xe9t\xe9"]

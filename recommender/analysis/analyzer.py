@@ -22,7 +22,6 @@ the work per token is one dict lookup done in C (``map`` + ``join`` + ``split``)
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
@@ -30,12 +29,12 @@ from typing import Any, ClassVar
 
 from recommender.analysis._unicode import fold_accents, normalize_text
 from recommender.analysis.languages import LanguageSpec, get_language, make_stemmer
+from recommender.analysis.tokenizer import TOKEN_RE, token_keys
 from recommender.errors import IndexFormatError
 
 __all__ = ["Analyzer", "get_analyzer"]
 
-# Possessive quantifiers (Python 3.11+): no backtracking, ~15 % faster on long texts.
-_TOKEN_RE = re.compile(r"[^\W_]++(?:'[^\W_]++|(?<=\d)[.,]\d++)*+")
+_TOKEN_RE = TOKEN_RE
 _STATE_VERSION = 1
 
 
@@ -91,6 +90,11 @@ class Analyzer:
         """Raw tokens of ``text`` (normalised, split into words), before elision, stop
         words and stemming; :meth:`index_terms` finishes each one."""
         return _TOKEN_RE.findall(normalize_text(text))
+
+    def token_keys(self, text: str) -> list[str] | list[bytes]:
+        """:meth:`tokenize`, as counting keys: Latin-1 ``bytes`` where the text allows it
+        (twice as fast; see :mod:`~recommender.analysis.tokenizer`), else ``str``."""
+        return token_keys(normalize_text(text))
 
     def index_terms(self, token: str) -> list[str]:
         """The index terms one raw token from :meth:`tokenize` becomes (often one, or none).

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from recommender.analysis import Analyzer
+from recommender.analysis.tokenizer import token_text
 from recommender.vectorize.vocabulary import GrowingVocabulary
 
 
@@ -41,18 +42,22 @@ def token_ids(analyze: Analyzer, token: str, terms: Sequence[str], vocabulary: d
     return ids
 
 
-class Numbering(dict[str, int]):
-    """One analyzer's raw token -> number; a new token is numbered and left to resolve."""
+class Numbering(dict[str | bytes, int]):
+    """One analyzer's raw token -> number; a new token is numbered and left to resolve.
+
+    Keys are :meth:`Analyzer.token_keys`: a token met as ``bytes`` and as ``str`` gets two
+    numbers, both resolved to the same terms.
+    """
 
     def __init__(self, owner: RawTokens, analyze: Analyzer) -> None:
         super().__init__()
         self._owner = owner
         self.analyze = analyze
         #: tokens numbered but not resolved yet, and their numbers, in the order met
-        self.waiting: list[str] = []
+        self.waiting: list[str | bytes] = []
         self.numbers: list[int] = []
 
-    def __missing__(self, token: str) -> int:
+    def __missing__(self, token: str | bytes) -> int:
         owner = self._owner
         self[token] = number = len(owner._first) + owner.pending
         owner.pending += 1
@@ -114,7 +119,7 @@ class RawTokens:
         n = self.pending
         if len(waiting) == 1:  # one analyzer: its tokens are in the order met
             owners: list[Numbering] = [waiting[0]] * n
-            tokens: list[str] = waiting[0].waiting
+            tokens: list[str] = list(map(token_text, waiting[0].waiting))
             joined: list[str] = waiting[0].analyze.index_values_of(tokens)
         else:
             scattered = np.empty((2, n), dtype=object)
@@ -123,8 +128,9 @@ class RawTokens:
             for k, numbering in enumerate(waiting):
                 at = np.asarray(numbering.numbers, dtype=np.int64) - base
                 which[at] = k
-                scattered[0, at] = numbering.waiting
-                scattered[1, at] = numbering.analyze.index_values_of(numbering.waiting)
+                texts = list(map(token_text, numbering.waiting))
+                scattered[0, at] = texts
+                scattered[1, at] = numbering.analyze.index_values_of(texts)
             owners = list(map(waiting.__getitem__, which.tolist()))
             tokens, joined = scattered.tolist()
         for numbering in waiting:

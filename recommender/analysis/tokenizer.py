@@ -1,0 +1,81 @@
+"""Raw tokens of normalised text: the regular expression, and a byte path twice as fast.
+
+:data:`TOKEN_RE` defines a token (see :mod:`~recommender.analysis.analyzer`): a run of
+letters/digits, joined across an apostrophe between two of them and across ``.`` or ``,``
+between two digits. :func:`token_keys` gives the same tokens as Latin-1 ``bytes`` when
+the text allows it (every letter and digit in Latin-1, no ``.``/``,`` between digits):
+``encode``, ``bytes.translate`` (every other byte to a space) and ``split`` run in C at
+memory speed, where the regex walks each character. It buys ~2x on the tokenising
+(20k synthetic articles: 0.81 s against 1.44 s; vdd_fr: 86% of texts take it), measured
+when it was added (``benchmarks/README.md``, Vectorizing against scikit-learn);
+``tests/test_analysis.py`` checks it equals the regex on any text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+__all__ = ["TOKEN_RE", "token_keys", "token_text"]
+
+# Possessive quantifiers (Python 3.11+): no backtracking, ~15 % faster on long texts.
+TOKEN_RE = re.compile(r"[^\W_]++(?:'[^\W_]++|(?<=\d)[.,]\d++)*+")
+
+#: ``.`` or ``,`` between two digits joins them into one token: the byte path leaves
+#: such texts to the regex
+_DIGIT_JOIN = re.compile(r"\d[.,]\d")
+_DIGITS = "0123456789"
+
+#: byte -> itself for the bytes a token may hold (Latin-1 letters and digits, and the
+#: apostrophe, resolved after), else a space
+_BYTE_TABLE = bytes(i if TOKEN_RE.fullmatch(chr(i)) or i == 0x27 else 0x20 for i in range(256))
+
+_ERRORS = "recommender.token-keys"
+
+
+class _NotLatin(Exception):
+    """A letter or digit outside Latin-1: the text goes to the regex."""
+
+
+def _blank_outside_latin(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: a run of characters outside Latin-1 that holds no letter or
+    digit (a dash, ``€``, ``…``) separates tokens as spaces do; anything else stops."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    run = error.object[error.start : error.end]
+    if TOKEN_RE.search(run):
+        raise _NotLatin
+    return " " * len(run), error.end
+
+
+codecs.register_error(_ERRORS, _blank_outside_latin)
+
+
+def token_keys(text: str) -> list[str] | list[bytes]:
+    """The raw tokens of normalised ``text``, in order: ``TOKEN_RE.findall(text)``, as
+    Latin-1 ``bytes`` when the byte path applies, else as ``str``.
+
+    Meant as counting keys (``bytes`` hash and compare as fast as ``str``); turn a key into
+    its token with :func:`token_text`.
+    """
+    try:
+        data = text.encode("latin-1", _ERRORS)
+    except _NotLatin:
+        return TOKEN_RE.findall(text)
+    for digit in _DIGITS:
+        if digit in text:
+            if _DIGIT_JOIN.search(text):
+                return TOKEN_RE.findall(text)
+            break
+    data = data.translate(_BYTE_TABLE)
+    if b"'" in data:
+        # an apostrophe stays only between two letters/digits, as the regex joins them
+        while b"''" in data:
+            data = data.replace(b"''", b" ")
+        data = b"".join((b" ", data, b" ")).replace(b" '", b" ").replace(b"' ", b" ")
+    return data.split()
+
+
+def token_text(key: str | bytes) -> str:
+    """The token a key of :func:`token_keys` stands for."""
+    return key if isinstance(key, str) else key.decode("latin-1")
