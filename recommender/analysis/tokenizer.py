@@ -22,9 +22,10 @@ __all__ = ["TOKEN_RE", "token_keys", "token_text"]
 TOKEN_RE = re.compile(r"[^\W_]++(?:'[^\W_]++|(?<=\d)[.,]\d++)*+")
 
 #: ``.`` or ``,`` between two digits joins them into one token: the byte path leaves
-#: such texts to the regex
-_DIGIT_JOIN = re.compile(r"\d[.,]\d")
-_DIGITS = "0123456789"
+#: such texts to the regex. Latin-1 has no digit but 0-9, so a byte translation that
+#: writes digits as ``0``, ``.`` and ``,`` as ``.`` and the rest as spaces finds them.
+_DIGIT_JOIN = bytes(0x30 if 0x30 <= i <= 0x39 else 0x2E if i in (0x2C, 0x2E) else 0x20
+                    for i in range(256))
 
 #: byte -> itself for the bytes a token may hold (Latin-1 letters and digits, and the
 #: apostrophe, resolved after), else a space
@@ -62,11 +63,8 @@ def token_keys(text: str) -> list[str] | list[bytes]:
         data = text.encode("latin-1", _ERRORS)
     except _NotLatin:
         return TOKEN_RE.findall(text)
-    for digit in _DIGITS:
-        if digit in text:
-            if _DIGIT_JOIN.search(text):
-                return TOKEN_RE.findall(text)
-            break
+    if b"0.0" in data.translate(_DIGIT_JOIN):
+        return TOKEN_RE.findall(text)
     data = data.translate(_BYTE_TABLE)
     if b"'" in data:
         # an apostrophe stays only between two letters/digits, as the regex joins them
