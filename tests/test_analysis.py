@@ -540,3 +540,34 @@ def test_byte_path_is_taken_for_latin_text_and_left_when_it_cannot_apply():
     assert token_keys("cœur") == ["cœur"]  # a letter outside Latin-1
     assert token_keys("3,5 millions") == ["3,5", "millions"]  # digits joined by a comma
     assert get_analyzer("fr").token_keys("L’ÉTÉ") == [b"l'\xe9t\xe9"]
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(_TOKEN_ALPHABET), max_size=30))
+def test_latin_letter_words_equal_the_regex(text):
+    import re
+
+    from recommender.analysis.tokenizer import latin_letter_words
+
+    words = latin_letter_words(text)
+    if words is not None:
+        assert [w.decode("latin-1") for w in words] == re.findall(r"[^\W\d_]+", text)
+
+
+_WORDS = ["le", "la", "de", "the", "of", "and", "être", "déjà", "où", "über", "cœur", "été",
+          "rates", "barrage", "jusqu'", "l'eau", "2024", "—", "€", "москва"]
+
+
+@given(st.lists(st.sampled_from(_WORDS), max_size=25))
+def test_detection_by_bytes_equals_detection_by_the_regex(words):
+    """detect_language reads Latin-1 text as bytes; the regex alone gives the same answer."""
+    import recommender.analysis.detect as detect
+
+    text = " ".join(words)
+    fast = detect_language(text, default="?")
+    original = detect.latin_letter_words
+    try:
+        detect.latin_letter_words = lambda _text: None
+        assert detect_language(text, default="?") == fast
+    finally:
+        detect.latin_letter_words = original
