@@ -12,7 +12,7 @@ import re
 
 from recommender.analysis._unicode import normalize_text
 from recommender.analysis.languages import LanguageSpec, available_languages, get_language
-from recommender.analysis.tokenizer import latin_letter_words
+from recommender.analysis.tokenizer import latin_key, latin_letter_words
 
 __all__ = ["detect_language"]
 
@@ -72,11 +72,5 @@ def detect_language(
 
 @functools.lru_cache(maxsize=32)
 def _latin_stop_words(spec: LanguageSpec) -> frozenset[bytes]:
-    """The language's stop words that Latin-1 can write, as Latin-1 bytes."""
-    out = set()
-    for word in spec.stop_words:
-        try:
-            out.add(word.encode("latin-1"))
-        except UnicodeEncodeError:
-            continue
-    return frozenset(out)
+    """The language's stop words as the byte path writes them (those it can write)."""
+    return frozenset(key for key in map(latin_key, spec.stop_words) if key is not None)

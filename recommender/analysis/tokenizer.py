@@ -16,7 +16,7 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["TOKEN_RE", "latin_letter_words", "token_keys", "token_text"]
+__all__ = ["TOKEN_RE", "latin_key", "latin_letter_words", "token_keys", "token_text"]
 
 # Possessive quantifiers (Python 3.11+): no backtracking, ~15 % faster on long texts.
 TOKEN_RE = re.compile(r"[^\W_]++(?:'[^\W_]++|(?<=\d)[.,]\d++)*+")
@@ -36,6 +36,11 @@ _LETTER_TABLE = bytes(i if re.fullmatch(r"[^\W\d_]", chr(i)) else 0x20 for i in 
 
 _ERRORS = "recommender.token-keys"
 
+#: letters outside Latin-1 that French writes, and the capital that stands for each in a
+#: key: normalised (casefolded) text holds no capital, and a text that does goes to the regex
+_STAND_INS = {"œ": "\xc0"}
+_STOOD_FOR = {ord(v): k for k, v in _STAND_INS.items()}
+
 
 class _NotLatin(Exception):
     """A letter or digit outside Latin-1: the text goes to the regex."""
@@ -43,13 +48,20 @@ class _NotLatin(Exception):
 
 def _blank_outside_latin(error: UnicodeError) -> tuple[str, int]:
     """Codec error handler: a run of characters outside Latin-1 that holds no letter or
-    digit (a dash, ``€``, ``…``) separates tokens as spaces do; anything else stops."""
+    digit (a dash, ``€``, ``…``) separates tokens as spaces do; ``œ`` is written as its
+    stand-in; anything else stops."""
     if not isinstance(error, UnicodeEncodeError):
         raise error
     run = error.object[error.start : error.end]
-    if TOKEN_RE.search(run):
-        raise _NotLatin
-    return " " * len(run), error.end
+    out = []
+    for char in run:
+        if char in _STAND_INS:
+            out.append(_STAND_INS[char])
+        elif TOKEN_RE.match(char):
+            raise _NotLatin
+        else:
+            out.append(" ")
+    return "".join(out), error.end
 
 
 codecs.register_error(_ERRORS, _blank_outside_latin)
@@ -62,6 +74,8 @@ def token_keys(text: str) -> list[str] | list[bytes]:
     Meant as counting keys (``bytes`` hash and compare as fast as ``str``); turn a key into
     its token with :func:`token_text`.
     """
+    if "\xc0" in text:  # a stand-in would be ambiguous
+        return TOKEN_RE.findall(text)
     try:
         data = text.encode("latin-1", _ERRORS)
     except _NotLatin:
@@ -79,13 +93,28 @@ def token_keys(text: str) -> list[str] | list[bytes]:
 
 def token_text(key: str | bytes) -> str:
     """The token a key of :func:`token_keys` stands for."""
-    return key if isinstance(key, str) else key.decode("latin-1")
+    if isinstance(key, str):
+        return key
+    text = key.decode("latin-1")
+    return text.translate(_STOOD_FOR) if "\xc0" in text else text
+
+
+def latin_key(word: str) -> bytes | None:
+    """``word`` as the byte path writes it (stand-ins included), None if it cannot."""
+    if "\xc0" in word:
+        return None
+    try:
+        return word.encode("latin-1", _ERRORS)
+    except _NotLatin:
+        return None
 
 
 def latin_letter_words(text: str) -> list[bytes] | None:
     """The runs of letters of ``text`` (``re.findall(r"[^\\W\\d_]+", text)``) as Latin-1
     ``bytes``, by the byte path of :func:`token_keys`; None when a letter or digit lies
     outside Latin-1 (then only the regex gives them)."""
+    if "\xc0" in text:  # a stand-in would be ambiguous
+        return None
     try:
         data = text.encode("latin-1", _ERRORS)
     except _NotLatin:
