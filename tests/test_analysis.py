@@ -520,7 +520,7 @@ def test_latin_fast_path_of_fold_accents_equals_the_general_path(text):
 #: separators outside Latin-1
 _TOKEN_ALPHABET = (list("ab z09'.,_-\n\t") + ["é", "ÿ", "ª", "µ", "²", "¼", "×", "÷", "«", "\xa0",
                                           "\x85", "œ", "—", "€", "…", "й", "٣", "\u0301",
-                                          "\xc0", "Œ"])
+                                          "\xc0", "\xc1", "\xc2", "Œ"])
 
 
 @settings(max_examples=400)
@@ -541,7 +541,8 @@ def test_byte_path_is_taken_for_latin_text_and_left_when_it_cannot_apply():
     assert token_keys("cœur") == [b"c\xc0ur"]  # œ has a stand-in
     assert token_keys("москва") == ["москва"]  # a letter outside Latin-1
     assert token_keys("\xc0 cœur") == ["\xc0", "cœur"]  # a stand-in in the text itself
-    assert token_keys("3,5 millions") == ["3,5", "millions"]  # digits joined by a comma
+    assert token_keys("3,5 millions") == [b"3\xc25", b"millions"]  # a joining comma's stand-in
+    assert token_keys("1.5a b") == ["1.5", "a", "b"]  # a joined number run into a letter
     assert get_analyzer("fr").token_keys("L’ÉTÉ") == [b"l'\xe9t\xe9"]
 
 

@@ -39,7 +39,13 @@ _ERRORS = "recommender.token-keys"
 #: letters outside Latin-1 that French writes, and the capital that stands for each in a
 #: key: normalised (casefolded) text holds no capital, and a text that does goes to the regex
 _STAND_INS = {"œ": "\xc0"}
-_STOOD_FOR = {ord(v): k for k, v in _STAND_INS.items()}
+#: the capitals standing for ``.`` and ``,`` between two digits, which join them
+_JOINERS = {b".": b"\xc1", b",": b"\xc2"}
+_STOOD_FOR = {0xC0: "œ", 0xC1: ".", 0xC2: ","}
+_JOIN = re.compile(rb"(?<=[0-9])[.,](?=[0-9])")
+#: a joined number run straight into a letter ("1.5a"): the regex ends the token at the
+#: last digit, the byte path would not, so such a text goes to the regex
+_JOIN_THEN_LETTER = re.compile(rb"[\xc1\xc2][0-9]+[^0-9 '\xc1\xc2]")
 
 
 class _NotLatin(Exception):
@@ -67,6 +73,11 @@ def _blank_outside_latin(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_ERRORS, _blank_outside_latin)
 
 
+def _has_stand_in(text: str) -> bool:
+    """Whether ``text`` holds a character that stands for another in keys (À, Á, Â)."""
+    return "\xc0" in text or "\xc1" in text or "\xc2" in text
+
+
 def token_keys(text: str) -> list[str] | list[bytes]:
     """The raw tokens of normalised ``text``, in order: ``TOKEN_RE.findall(text)``, as
     Latin-1 ``bytes`` when the byte path applies, else as ``str``.
@@ -74,15 +85,18 @@ def token_keys(text: str) -> list[str] | list[bytes]:
     Meant as counting keys (``bytes`` hash and compare as fast as ``str``); turn a key into
     its token with :func:`token_text`.
     """
-    if "\xc0" in text:  # a stand-in would be ambiguous
+    if _has_stand_in(text):  # a stand-in would be ambiguous
         return TOKEN_RE.findall(text)
     try:
         data = text.encode("latin-1", _ERRORS)
     except _NotLatin:
         return TOKEN_RE.findall(text)
-    if b"0.0" in data.translate(_DIGIT_JOIN):
-        return TOKEN_RE.findall(text)
+    joined = b"0.0" in data.translate(_DIGIT_JOIN)
+    if joined:
+        data = _JOIN.sub(lambda m: _JOINERS[m.group()], data)
     data = data.translate(_BYTE_TABLE)
+    if joined and _JOIN_THEN_LETTER.search(data):
+        return TOKEN_RE.findall(text)
     if b"'" in data:
         # an apostrophe stays only between two letters/digits, as the regex joins them
         while b"''" in data:
@@ -96,12 +110,12 @@ def token_text(key: str | bytes) -> str:
     if isinstance(key, str):
         return key
     text = key.decode("latin-1")
-    return text.translate(_STOOD_FOR) if "\xc0" in text else text
+    return text if text.isascii() else text.translate(_STOOD_FOR)
 
 
 def latin_key(word: str) -> bytes | None:
     """``word`` as the byte path writes it (stand-ins included), None if it cannot."""
-    if "\xc0" in word:
+    if _has_stand_in(word):
         return None
     try:
         return word.encode("latin-1", _ERRORS)
@@ -113,7 +127,7 @@ def latin_letter_words(text: str) -> list[bytes] | None:
     """The runs of letters of ``text`` (``re.findall(r"[^\\W\\d_]+", text)``) as Latin-1
     ``bytes``, by the byte path of :func:`token_keys`; None when a letter or digit lies
     outside Latin-1 (then only the regex gives them)."""
-    if "\xc0" in text:  # a stand-in would be ambiguous
+    if _has_stand_in(text):  # a stand-in would be ambiguous
         return None
     try:
         data = text.encode("latin-1", _ERRORS)
