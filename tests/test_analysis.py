@@ -513,3 +513,65 @@ def test_latin_fast_path_of_fold_accents_equals_the_general_path(text):
     from recommender.analysis._unicode import fold_accents
 
     assert fold_accents(text) == _fold_reference(text)
+
+
+#: characters where the byte path of the tokenizer could go wrong: apostrophes, the
+#: digit joiners, underscores, whitespace, Latin-1 letters and signs, letters, digits and
+#: separators outside Latin-1
+_TOKEN_ALPHABET = (list("ab z09'.,_-\n\t") + ["é", "ÿ", "ª", "µ", "²", "¼", "×", "÷", "«", "\xa0",
+                                          "\x85", "œ", "—", "€", "…", "й", "٣", "\u0301",
+                                          "\xc0", "\xc1", "\xc2", "Œ"])
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet=st.sampled_from(_TOKEN_ALPHABET), max_size=30))
+def test_byte_path_of_the_tokenizer_equals_the_regex(text):
+    """token_keys gives TOKEN_RE.findall's tokens, as bytes or str, on any text."""
+    from recommender.analysis.tokenizer import TOKEN_RE, token_keys, token_text
+
+    keys = token_keys(text)
+    assert [token_text(k) for k in keys] == TOKEN_RE.findall(text)
+    assert len({type(k) for k in keys}) <= 1
+
+
+def test_byte_path_is_taken_for_latin_text_and_left_when_it_cannot_apply():
+    from recommender.analysis.tokenizer import token_keys
+
+    assert token_keys("l'été — 20 € à «paris»") == [b"l'\xe9t\xe9", b"20", b"\xe0", b"paris"]
+    assert token_keys("cœur") == [b"c\xc0ur"]  # œ has a stand-in
+    assert token_keys("москва") == ["москва"]  # a letter outside Latin-1
+    assert token_keys("\xc0 cœur") == ["\xc0", "cœur"]  # a stand-in in the text itself
+    assert token_keys("3,5 millions") == [b"3\xc25", b"millions"]  # a joining comma's stand-in
+    assert token_keys("1.5a b") == ["1.5", "a", "b"]  # a joined number run into a letter
+    assert get_analyzer("fr").token_keys("L’ÉTÉ") == [b"l'\xe9t\xe9"]
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(_TOKEN_ALPHABET), max_size=30))
+def test_latin_letter_words_equal_the_regex(text):
+    import re
+
+    from recommender.analysis.tokenizer import latin_letter_words, token_text
+
+    words = latin_letter_words(text)
+    if words is not None:
+        assert [token_text(w) for w in words] == re.findall(r"[^\W\d_]+", text)
+
+
+_WORDS = ["le", "la", "de", "the", "of", "and", "être", "déjà", "où", "über", "cœur", "été", "\xc0",
+          "rates", "barrage", "jusqu'", "l'eau", "2024", "—", "€", "москва"]
+
+
+@given(st.lists(st.sampled_from(_WORDS), max_size=25))
+def test_detection_by_bytes_equals_detection_by_the_regex(words):
+    """detect_language reads Latin-1 text as bytes; the regex alone gives the same answer."""
+    import recommender.analysis.detect as detect
+
+    text = " ".join(words)
+    fast = detect_language(text, default="?")
+    original = detect.latin_letter_words
+    try:
+        detect.latin_letter_words = lambda _text: None
+        assert detect_language(text, default="?") == fast
+    finally:
+        detect.latin_letter_words = original

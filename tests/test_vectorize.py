@@ -290,8 +290,8 @@ def test_raw_tokens_of_several_terms_expand_in_order():
     class Splitting:  # an analyzer whose tokens read as their letters, vowels dropped
         language = "xx"
 
-        def index_terms_of(self, tokens: list[str]) -> list[list[str]]:
-            return [[c for c in t if c not in "aeiou"] for t in tokens]
+        def index_values_of(self, tokens: list[str]) -> list[str]:
+            return [" ".join(c for c in t if c not in "aeiou") for t in tokens]
 
         def surface(self, token: str) -> str:
             return token
@@ -319,3 +319,41 @@ def test_a_tiny_site_keeps_the_words_its_stories_share():
     index = RelatedIndex.build(arts)
     assert {"secheress", "barrag"} <= set(index.vectorizer.vocabulary_)
     assert index.related("1", k=1, fallback=())[0].similarity > 0.2
+
+
+_TRICKY = [
+    Article(id="t1", title="L’été 2024 — 3,5 millions d’euros", language="fr",
+            body="Aujourd'hui, l''eau du « barrage » coûte 20 000 € ; cœur de l'œuvre… "
+                 "Les États-Unis et l'ONU_2 : 1.000.000 de m³, ½ prix."),
+    Article(id="t2", title="It's the company's 2nd quarter", language="en",
+            body="Rates rose 0,25 points; don't panic — 'quoted' words and Москва, Ωmega."),
+    Article(id="t3", title="x", body="", tags=("Été",), language="fr"),
+]
+
+
+@pytest.mark.parametrize("params", [{}, {"bigrams": True}, {"stem": False, "stop_words": False},
+                                    {"max_features": 40}, {"language": "fr"}])
+def test_fast_counting_paths_give_the_plain_paths_matrices(params, monkeypatch):
+    """The byte tokenizer and the batched resolve of new raw tokens change no vocabulary,
+    form, IDF or matrix: a fit with both switched off (regex tokens, one token at a time)
+    gives the same, under several settings."""
+    import recommender.vectorize.counting as counting
+    import recommender.vectorize.tokens as tokens
+    from recommender.analysis import Analyzer
+    from recommender.corpus import read_articles
+    from recommender.demo import demo_corpus_path
+
+    articles = read_articles(demo_corpus_path()) + _TRICKY
+    monkeypatch.setattr(counting, "_CHUNK", 50)  # several resolves per fit
+    fast = ArticleVectorizer(**params)
+    X = fast.fit_transform(articles)
+    assert any(isinstance(k, bytes) for k in Analyzer("fr").token_keys(articles[0].body))
+    monkeypatch.setattr(tokens, "_BATCH", 10**9)
+    monkeypatch.setattr(Analyzer, "token_keys", Analyzer.tokenize)
+    plain = ArticleVectorizer(**params)
+    Xp = plain.fit_transform(articles)
+    assert plain.vocabulary_ == fast.vocabulary_ and plain.term_forms_ == fast.term_forms_
+    assert np.array_equal(plain.idf_, fast.idf_)
+    assert plain.tag_vocabulary_ == fast.tag_vocabulary_
+    assert Xp.shape == X.shape and (Xp != X).nnz == 0
+    assert (plain.transform(_TRICKY) != fast.transform(_TRICKY)).nnz == 0

@@ -128,7 +128,8 @@ def _print_summary(summary: BuildSummary, fmt: out.OutputFormat) -> None:
               help="JSON Lines file of the records --skip-invalid left out, written "
                    "atomically. [default: INDEX.rejects.jsonl, next to the index]")
 @click.option("--jobs", "n_jobs", type=int, default=1, callback=_check_jobs,
-              help="Worker processes for the neighbour computation (-1: every core).")
+              help="Worker processes for vectorizing and the neighbour computation "
+                   "(-1: every core). [default: 1]")
 @click.option("--dask-scheduler", metavar="ADDRESS", default=None,
               help="Run the neighbour computation on the Dask cluster whose scheduler is at "
                    "ADDRESS (e.g. tcp://host:8786); needs pip install 'recommender[dask]'. "

@@ -57,9 +57,9 @@ def extend_with_bigrams(column: array.array, text: str, analyze: Analyzer, raw: 
     if not (grow and isinstance(vocabulary, GrowingVocabulary)):
         extend_ids(column, with_bigrams(analyze(text), True), vocabulary, grow)
         return
-    numbers = list(map(raw.numbering(analyze).__getitem__, analyze.tokenize(text)))
+    numbers = list(map(raw.numbering(analyze).__getitem__, analyze.token_keys(text)))
     raw.resolve(vocabulary, grow)
-    unigrams = list(itertools.chain.from_iterable(map(raw.ids.__getitem__, numbers)))
+    unigrams = raw.term_ids(numbers)
     column.extend(unigrams)
     extend_ids(column, pairs(list(map(vocabulary.order.__getitem__, unigrams))), vocabulary, grow)
 
@@ -170,7 +170,7 @@ class TermCounter:
                 if self.bigrams:
                     extend_with_bigrams(columns[f], text, analyze, raw, vocabulary, grow)
                 else:
-                    columns[f].extend(map(number, analyze.tokenize(text)))
+                    columns[f].extend(map(number, analyze.token_keys(text)))
                 indptr[f].append(len(columns[f]))
             extend_ids(columns[2], normalize_tags(article.tags), tag_vocabulary, grow)
             indptr[2].append(len(columns[2]))
