@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import os
 import typing
@@ -193,8 +194,12 @@ class QueryConfig:
         return bool(self.tags_any or self.tags_all or self.tags_none)
 
 
+@functools.cache
 @typing.no_type_check
 def _field_types() -> dict[str, Any]:
+    """Each field's annotation, evaluated once: ``get_type_hints`` compiles every
+    annotation again on each call (0.46 ms of a 1.5 ms ``similar()`` on se_en, which
+    coerced its rules through it)."""
     return typing.get_type_hints(QueryConfig)
 
 
