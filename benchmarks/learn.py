@@ -53,7 +53,8 @@ def run(path: Path, ks: list[int], n_folds: int, sections: bool) -> list[dict[st
     return rows
 
 
-def serving(path: Path, k: int, n_queries: int, seed: int = 0) -> dict[str, object]:
+def serving(path: Path, k: int, n_queries: int, seed: int = 0,
+            held_out: bool = True) -> dict[str, object]:
     """``tune``'s time, then related() and similar() p50/p99 of the untuned and the tuned
     index, interleaved query by query in one run (the ratio is what the issue bounds)."""
     articles = read_articles(path)
@@ -81,15 +82,15 @@ def serving(path: Path, k: int, n_queries: int, seed: int = 0) -> dict[str, obje
             seconds[f"similar {which}"].append(time.perf_counter() - t)
     latency = {name: {"p50_ms": float(np.percentile(v, 50) * 1e3),
                       "p99_ms": float(np.percentile(v, 99) * 1e3)} for name, v in seconds.items()}
-    held_out = None
-    if report.chosen != "formula":
+    compared_s = None
+    if held_out and report.chosen != "formula":
         started = time.perf_counter()
         compared = compare_held_out(index, articles, model=report.chosen)
-        held_out = {**compared.to_dict(), "seconds": time.perf_counter() - started,
-                    "table": compared.table()}
+        compared_s = {**compared.to_dict(), "seconds": time.perf_counter() - started,
+                      "table": compared.table()}
     return {"corpus": path.parent.name, "K": k, "articles": len(articles),
             "chosen": report.chosen, "reason": report.reason, "tune_s": tune_s,
-            "held_out": held_out,
+            "held_out": compared_s,
             "queries": len(picked), "latency": latency,
             "ratio_p50": {call: latency[f"{call} tuned"]["p50_ms"]
                           / latency[f"{call} untuned"]["p50_ms"]
@@ -148,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-section", action="store_true",
                         help="also one model per section on sectioned corpora")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation table")
+    parser.add_argument("--no-held-out", action="store_true",
+                        help="with --serve: skip the held-out comparison per protocol")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     corpora = [path for path in args.corpora if path.is_file()]
@@ -156,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     if rows:
         print("\n".join(table(rows)))
     serve_k = args.serve_k or args.k[0]
-    served = [serving(path, serve_k, args.queries) for path in corpora] if args.serve else []
+    served = [serving(path, serve_k, args.queries, held_out=not args.no_held_out)
+              for path in corpora] if args.serve else []
     if served:
         print("\n".join(serving_table(served)))
     if args.json:
