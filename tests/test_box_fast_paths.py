@@ -1,7 +1,7 @@
 """The read path's fast paths give the answers of the plain code they stand in for.
 
 ``related()`` under the default rules pays for every numpy call on a ten-item row, so the
-box uses a broadcast comparison for membership in a few positions (``answers.members``),
+box uses a broadcast comparison for membership in a few positions (``searcher.members``),
 tests the fallback's newest-first order a few rows at a time, reads all kept rows' copies
 in one gather, reads a full stored row without a mask and builds records through their
 slots; a draft's candidates are re-scored against a dense copy of its row. Each is
@@ -85,7 +85,7 @@ def test_boxes_equal_the_plain_code(indexes: list[RelatedIndex],
     fast = [_every_box(index) for index in indexes]
     assert any(r.reason == "fallback" for boxes in fast for box in boxes for r in box)
     assert any(r.reason == "curated" for boxes in fast for box in boxes for r in box)
-    monkeypatch.setattr(answers, "_SMALL_SET", -1)  # every membership through np.isin
+    monkeypatch.setattr(searcher, "_SMALL_SET", -1)  # every membership through np.isin
     monkeypatch.setattr(answers, "_FALLBACK_CHUNKS", (4096,))  # as before: 4096 at a time
     monkeypatch.setattr(answers, "_CopyCheck", _LoopCopyCheck)
     monkeypatch.setattr(NeighbourGraph, "row", _plain_row)
@@ -100,7 +100,7 @@ def test_boxes_equal_the_plain_code(indexes: list[RelatedIndex],
        st.lists(st.integers(-3, 40), max_size=40))
 def test_members_is_isin(values: list[int], wanted: list[int]) -> None:
     v, w = np.array(values, dtype=np.int64), np.array(wanted, dtype=np.int64)
-    assert np.array_equal(answers.members(v, w), np.isin(v, w))
+    assert np.array_equal(searcher.members(v, w), np.isin(v, w))
 
 
 @pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 576, 5000, 13_000])

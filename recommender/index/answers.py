@@ -24,14 +24,12 @@ from recommender.learn.tuned import Draft
 from recommender.query.config import QueryConfig
 from recommender.query.filters import Source, Test, acceptance, section_matches
 from recommender.records import Related, related_records
-from recommender.search.searcher import row_dots
+from recommender.search.searcher import members, row_dots
 from recommender.search.topk import Candidates
 
 #: rows of the newest-first order a fallback tests at a time: a few first (a box short of
 #: one or two items finds them among the newest hundred), then more and more
 _FALLBACK_CHUNKS = (64, 512, 4096)
-#: at most this many values are matched by one broadcast comparison instead of np.isin
-_SMALL_SET = 32
 
 
 @dataclass
@@ -169,15 +167,6 @@ def _choose(parts: IndexParts, query: QueryConfig, source: Source, pool: Pool,
     if query.dedupe is not None and len(pool.positions) > 0:
         return _deduplicated(parts, query.dedupe, pool, curated, need)
     return pool.head(need)
-
-
-def members(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """``np.isin(values, wanted)`` for integer arrays. A box asks it of its stored row and
-    the source's few editor links on every call, where one broadcast comparison costs
-    about a fifth of np.isin's sort (speed13 branch); long lists still go to np.isin."""
-    if len(wanted) > _SMALL_SET:
-        return np.isin(values, wanted)
-    return (values[:, None] == wanted[None, :]).any(axis=1)
 
 
 def decay_factors(table: ArticleTable, query: QueryConfig, source_date: np.datetime64,

@@ -27,8 +27,10 @@ from recommender.learn.features import (
     link_adjacency,
     linked_through,
     links_in_counts,
+    list_keys,
     most_linked,
     nearest_weights,
+    not_listed,
     pair_features,
     with_list_features,
 )
@@ -136,13 +138,13 @@ def widened_pairs(parts: Any, rows: np.ndarray, added: Mapping[int, np.ndarray],
     """(source, candidate) pairs of ``added`` candidates not already in the source's
     stored row (nor the source itself)."""
     neighbors = np.asarray(parts.graph.neighbors)
-    keys = parts.table.folded_sections[rows] if by_section else np.full(len(rows), -1)
+    keys = list_keys(parts.table.folded_sections, rows, by_section)
     sources, candidates = [], []
     for row, key in zip(rows.tolist(), keys.tolist(), strict=True):
         extra = added.get(int(key))
         if extra is None or not len(extra):
             continue
-        extra = extra[(extra != row) & ~np.isin(extra, neighbors[row])]
+        extra = not_listed(extra, row, neighbors[row])
         sources.append(np.full(len(extra), row, dtype=np.int64))
         candidates.append(extra.astype(np.int64))
     if not sources:
@@ -258,7 +260,7 @@ def _score_folds(result: CrossValidation, parts: Any, links: dict[str, tuple[str
     unique, where = np.unique(sources, return_inverse=True)
     nearest = nearest_weights(parts, unique)
     sections = table.folded_sections if result.by_section else None
-    keys = table.folded_sections[sources] if result.by_section else np.full(len(sources), -1)
+    keys = list_keys(table.folded_sections, sources, result.by_section)
     recalled = 0
     for fold in result.folds:
         test_rows = np.array([table.positions[q] for q in fold], dtype=np.int64)
@@ -301,8 +303,8 @@ def _score_folds(result: CrossValidation, parts: Any, links: dict[str, tuple[str
         result.recall_widened = recalled / max(result.links, 1)
 
 
-def among_lists(keys: np.ndarray, candidates: np.ndarray, lists: Mapping[int, np.ndarray]
-           ) -> np.ndarray:
+def among_lists(keys: np.ndarray, candidates: np.ndarray,
+                lists: Mapping[int, np.ndarray]) -> np.ndarray:
     """Whether each candidate is in the list of its pair's key."""
     out = np.zeros(len(candidates), dtype=bool)
     for key, rows in lists.items():

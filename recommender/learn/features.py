@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from recommender.index.catalogue import days_between
 from recommender.index.parts import IndexParts
+from recommender.search.searcher import members
 from recommender.vectorize.vectorizer import split_by_block
 
 #: the columns of :func:`pair_features`, in order
@@ -133,6 +134,18 @@ def most_linked(links_in: np.ndarray, sections: np.ndarray | None, alive: np.nda
         return {-1: rows[:count].astype(np.int64)}
     keys = sections[rows]
     return {int(key): rows[keys == key][:count].astype(np.int64) for key in np.unique(keys)}
+
+
+def list_keys(sections: np.ndarray, rows: np.ndarray, by_section: bool) -> np.ndarray:
+    """The key of each row's :func:`most_linked` list: its section code when the index
+    keeps sections apart, else -1 (the whole site)."""
+    return sections[rows] if by_section else np.full(len(rows), -1, dtype=np.int64)
+
+
+def not_listed(added: np.ndarray, row: int, listed: np.ndarray) -> np.ndarray:
+    """The ``added`` rows a candidate list of ``row`` lacks: not ``row`` itself, not
+    already in ``listed``."""
+    return added[(added != row) & ~members(added, listed)]
 
 
 def link_adjacency(n_rows: int, positions: Mapping[str, int],

@@ -36,6 +36,7 @@ from recommender.learn.features import (
     FEATURES,
     link_adjacency,
     links_in_counts,
+    list_keys,
     most_linked,
     neighbour_links,
     stored_in_degree,
@@ -125,8 +126,7 @@ def fit_ranking(index: RelatedIndex, links: Mapping[str, Sequence[str]], model: 
     if pairs is None:
         pairs = linked_pairs(parts, {s: tuple(t) for s, t in links.items() if t}, added,
                              by_section)
-    keys = table.folded_sections[pairs.sources] if by_section else np.full(len(pairs.sources),
-                                                                           -1)
+    keys = list_keys(table.folded_sections, pairs.sources, by_section)
     pairs = pairs.part(pairs.stored | among_lists(keys, pairs.candidates, added))
     labels, features = pairs.labels, pairs.features
     column = FEATURES.index("candidate_links_in")

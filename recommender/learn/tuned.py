@@ -24,11 +24,18 @@ from recommender.learn.features import (
     ALL_FEATURES,
     FEATURES,
     NEIGHBOUR_LINK_DEPTH,
+    list_keys,
     most_linked,
+    not_listed,
     pair_features,
     with_list_features,
 )
-from recommender.search.searcher import gather_products, gathered_positions, sorted_lookup
+from recommender.search.searcher import (
+    gather_products,
+    gathered_positions,
+    members,
+    sorted_lookup,
+)
 from recommender.vectorize.vectorizer import split_by_block
 
 if TYPE_CHECKING:
@@ -159,11 +166,11 @@ class TunedRanking:
         if not self.widen:
             return neighbors, sims
         by_section = bool(self.info.get("linked_by_section"))
-        keys = parts.table.folded_sections[rows] if by_section else np.full(len(rows), -1)
+        keys = list_keys(parts.table.folded_sections, rows, by_section)
         extra = np.full((len(rows), self.widen), -1, dtype=neighbors.dtype)
         for i, (row, key) in enumerate(zip(rows.tolist(), keys.tolist(), strict=True)):
             added = self.added_candidates(parts, key)
-            added = added[(added != row) & ~np.isin(added, neighbors[i])]
+            added = not_listed(added, row, neighbors[i])
             extra[i, :len(added)] = added
         return np.concatenate([neighbors, extra], axis=1), \
             np.concatenate([sims, np.full(extra.shape, -np.inf)], axis=1)
@@ -211,7 +218,7 @@ class TunedRanking:
         else:
             return np.zeros(0, np.int64)
         added = self.added_candidates(parts, key)
-        added = added[(added != source_row) & ~np.isin(added, candidates)]
+        added = not_listed(added, source_row, candidates)
         if test is not None and len(added):
             added = added[test(added)]
         return added.astype(np.int64)
@@ -265,9 +272,7 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     out[:, column["same_section"]] = (table.folded_sections[candidates] == mine) & (mine >= 0)
     tags = table.tags
     tag_indptr, at = gathered_positions(tags.indptr, candidates)
-    # a draft has a few tags: one comparison each beats np.isin's sort
-    wanted = draft.tag_codes[draft.tag_codes >= 0]
-    hits = (tags.codes[at][:, None] == wanted[None, :]).any(axis=1)
+    hits = members(tags.codes[at], draft.tag_codes[draft.tag_codes >= 0])
     out[:, column["shared_tags"]] = np.bincount(
         np.repeat(np.arange(len(candidates)), np.diff(tag_indptr)), weights=hits,
         minlength=len(candidates))
