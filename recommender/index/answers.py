@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,12 +21,14 @@ from recommender.index.catalogue import days_between
 from recommender.index.explain import explanations
 from recommender.index.parts import IndexParts
 from recommender.index.ranking import Ranking
-from recommender.learn.tuned import Draft
 from recommender.query.config import QueryConfig
 from recommender.query.filters import Source, Test, acceptance, section_matches
 from recommender.records import Related, related_records
 from recommender.search.searcher import members, row_dots
 from recommender.search.topk import Candidates
+
+if TYPE_CHECKING:
+    from recommender.learn.tuned import Draft
 
 #: rows of the newest-first order a fallback tests at a time: a few first (a box short of
 #: one or two items finds them among the newest hundred), then more and more
@@ -142,6 +145,8 @@ def _draft(parts: IndexParts, ranking: Ranking, source: Source, x: sp.csr_matrix
         return None
     best = np.sort(np.asarray(sims, dtype=np.float64))[::-1][None, :]
     hub = float(ranking.hubs(best)[0]) if best.size else 0.0
+    from recommender.learn.tuned import Draft  # here: learn reads the index package
+
     return Draft(x=x, date=source.date, section=source.section,
                  tag_codes=parts.table.tags.codes_of(source.tags),
                  hub=max(hub, parts.graph.hub_floor))
