@@ -16,7 +16,8 @@ import scipy.sparse as sp
 
 from recommender.index.catalogue import days_between
 from recommender.index.parts import IndexParts
-from recommender.search.searcher import members
+from recommender.learn import kernels
+from recommender.search.searcher import sorted_lookup
 from recommender.vectorize.vectorizer import split_by_block
 
 #: the columns of :func:`pair_features`, in order
@@ -98,6 +99,8 @@ def with_list_features(features: np.ndarray, groups: np.ndarray | None = None) -
     """``features`` ((pairs, len(FEATURES))) with :data:`LIST_FEATURES` appended, each
     pair's list being the pairs of its group (its source; None: one list): value / the
     list's largest (0 where that is 0) and value - the list's mean, column by column."""
+    if groups is None and kernels.AVAILABLE:  # one list (a draft's pool): one pass
+        return kernels.list_features(np.ascontiguousarray(features, dtype=np.float64))
     n, m = features.shape
     out = np.empty((n, len(ALL_FEATURES)), dtype=np.float64)
     out[:, :m] = features
@@ -145,7 +148,8 @@ def list_keys(sections: np.ndarray, rows: np.ndarray, by_section: bool) -> np.nd
 def not_listed(added: np.ndarray, row: int, listed: np.ndarray) -> np.ndarray:
     """The ``added`` rows a candidate list of ``row`` lacks: not ``row`` itself, not
     already in ``listed``."""
-    return added[(added != row) & ~members(added, listed)]
+    listed = np.sort(listed)  # cheaper than np.isin's sort of both (a draft: ~60 us)
+    return added[(added != row) & ~sorted_lookup(listed, added)[1]]
 
 
 def link_adjacency(n_rows: int, positions: Mapping[str, int],

@@ -10,6 +10,7 @@ update touches is re-ordered by the same model. The model is stored as arrays
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.index.catalogue import days_between
+from recommender.learn import kernels
 from recommender.learn.export import LearnedRanker
 from recommender.learn.features import (
     ALL_FEATURES,
@@ -31,6 +33,7 @@ from recommender.learn.features import (
     with_list_features,
 )
 from recommender.search.searcher import (
+    _dense_row,
     gather_products,
     gathered_positions,
     members,
@@ -40,6 +43,7 @@ from recommender.vectorize.vectorizer import split_by_block
 
 if TYPE_CHECKING:
     from recommender.index.parts import IndexParts
+    from recommender.index.tags import TagSets
 
 #: rows re-ranked at a time when a whole graph is re-ordered (bounds the feature matrix)
 _ROWS = 4096
@@ -251,9 +255,8 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     X, v = space.X, space.n_text_features
     out = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
     x = draft.x if draft.x.has_sorted_indices else draft.x.sorted_indices()
-    rows = gather_products(X, candidates, x.indices, x.data)
-    row_of = rows.row_of
-    blocks = split_by_block(row_of, rows.indices, rows.products, len(candidates), v)
+    terms = term_features(X, space.idf, v, x, candidates)
+    blocks = terms[:, :3]
     out[:, column["text"]:column["tags"] + 1] = blocks
     out[:, column["similarity"]] = blocks.sum(axis=1)
     k = graph.n_neighbors
@@ -270,42 +273,83 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     canonical = table.canonical_sections
     mine = canonical[draft.section] if draft.section >= 0 else -1
     out[:, column["same_section"]] = (table.folded_sections[candidates] == mine) & (mine >= 0)
-    tags = table.tags
-    tag_indptr, at = gathered_positions(tags.indptr, candidates)
-    hits = members(tags.codes[at], draft.tag_codes[draft.tag_codes >= 0])
-    out[:, column["shared_tags"]] = np.bincount(
-        np.repeat(np.arange(len(candidates)), np.diff(tag_indptr)), weights=hits,
-        minlength=len(candidates))
+    out[:, column["shared_tags"]] = shared_tags(table.tags, candidates,
+                                                draft.tag_codes[draft.tag_codes >= 0])
     out[:, column["candidate_links_in"]] = np.log1p(links_in[candidates])
     out[:, column["log_terms_candidate"]] = np.log1p(X.indptr[candidates + 1] -
                                                      X.indptr[candidates])
     out[:, column["log_terms_source"]] = np.log1p(x.nnz)
-    title_of_x = x.indices[(x.indices >= v) & (x.indices < 2 * v)] - v
-    cols = rows.indices
-    in_text = cols < v
-    # weights are positive: a product is non-zero exactly where the draft has the column
-    shared = np.flatnonzero(in_text & (rows.products != 0))
-    n = len(candidates)
     first = column["shared_terms"]
-    out[:, first] = np.log1p(np.bincount(row_of[shared], minlength=n))
-    weights = space.idf[cols[shared]].astype(np.float64)
-    out[:, first + 1] = np.bincount(row_of[shared], weights=weights, minlength=n)
-    top = np.zeros(n)
-    np.maximum.at(top, row_of[shared], weights)
-    out[:, first + 2] = top
-    in_title = np.flatnonzero((cols >= v) & (cols < 2 * v))  # the candidates' title terms
-    titles = np.bincount(row_of[in_title], minlength=n)
-    title_in_x = in_title[sorted_lookup(x.indices, cols[in_title] - v)[1]]
-    out[:, first + 3] = np.bincount(row_of[title_in_x], minlength=n) / np.maximum(titles, 1)
-    text = np.flatnonzero(in_text)
-    x_title_in = text[sorted_lookup(title_of_x, cols[text])[1]]
-    out[:, first + 4] = np.bincount(row_of[x_title_in], minlength=n) / \
-        max(len(title_of_x), 1)
+    out[:, first] = np.log1p(terms[:, 3])
+    out[:, first + 1:first + 3] = terms[:, 4:6]
+    out[:, first + 3] = terms[:, 7] / np.maximum(terms[:, 6], 1)
+    n_title = np.count_nonzero((x.indices >= v) & (x.indices < 2 * v))
+    out[:, first + 4] = terms[:, 8] / max(n_title, 1)
     out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
     if adjacency is not None:
         first = column["neighbour_links"]
         out[:, first:first + 2] = _draft_neighbour_links(candidates, sims[:pool], adjacency)
     return out
+
+
+def term_features(X: sp.csr_matrix, idf: np.ndarray, n_text: int, x: sp.csr_matrix,
+                  candidates: np.ndarray) -> np.ndarray:
+    """What the candidates' rows of ``X`` share with one row ``x`` (sorted indices), in
+    :data:`~recommender.learn.kernels.ENTRY_COLUMNS` order: one compiled pass over their
+    entries (:mod:`~recommender.learn.kernels`), else :func:`term_features_numpy`."""
+    if not kernels.AVAILABLE:  # pragma: no cover - numba is a dependency
+        return term_features_numpy(X, idf, n_text, x, candidates)
+    dense = _dense_row(X.shape[1])
+    codes = getattr(_codes, "row", None)
+    if codes is None or len(codes) < X.shape[1]:
+        codes = _codes.row = np.zeros(X.shape[1], dtype=np.uint8)
+    return kernels.entry_features(X.indptr, X.indices, X.data,
+                                  np.asarray(candidates, np.int64), x.indices, x.data,
+                                  idf, n_text, dense, codes)
+
+
+_codes = threading.local()
+
+
+def term_features_numpy(X: sp.csr_matrix, idf: np.ndarray, v: int, x: sp.csr_matrix,
+                        candidates: np.ndarray) -> np.ndarray:
+    """:func:`term_features` in numpy: the reference the compiled pass is tested
+    against, and the path when numba is missing."""
+    n = len(candidates)
+    out = np.zeros((n, len(kernels.ENTRY_COLUMNS)), dtype=np.float64)
+    rows = gather_products(X, candidates, x.indices, x.data)
+    row_of, cols = rows.row_of, rows.indices
+    out[:, :3] = split_by_block(row_of, cols, rows.products, n, v)
+    title_of_x = x.indices[(x.indices >= v) & (x.indices < 2 * v)] - v
+    in_text = cols < v
+    # weights are positive: a product is non-zero exactly where the draft has the column
+    shared = np.flatnonzero(in_text & (rows.products != 0))
+    out[:, 3] = np.bincount(row_of[shared], minlength=n)
+    weights = idf[cols[shared]].astype(np.float64)
+    out[:, 4] = np.bincount(row_of[shared], weights=weights, minlength=n)
+    np.maximum.at(out[:, 5], row_of[shared], weights)
+    in_title = np.flatnonzero((cols >= v) & (cols < 2 * v))  # the candidates' title terms
+    out[:, 6] = np.bincount(row_of[in_title], minlength=n)
+    title_in_x = in_title[sorted_lookup(x.indices, cols[in_title] - v)[1]]
+    out[:, 7] = np.bincount(row_of[title_in_x], minlength=n)
+    text = np.flatnonzero(in_text)
+    out[:, 8] = np.bincount(row_of[text[sorted_lookup(title_of_x, cols[text])[1]]],
+                            minlength=n)
+    return out
+
+
+def shared_tags(tags: TagSets, candidates: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """How many of each candidate's tags (:class:`~recommender.index.tags.TagSets`:
+    ``indptr``/``codes``) are among ``wanted`` (folded tag codes)."""
+    if kernels.AVAILABLE:
+        return kernels.shared_counts(tags.indptr, tags.codes, candidates, wanted)
+    indptr, at = gathered_positions(tags.indptr, candidates)  # pragma: no cover
+    return np.bincount(np.repeat(np.arange(len(candidates)), np.diff(indptr)),
+                       weights=members(tags.codes[at], wanted), minlength=len(candidates))
+
+
+#: at most this many (link, candidate) pairs are compared at once instead of sorted
+_BROADCAST = 1 << 15
 
 
 def _draft_neighbour_links(candidates: np.ndarray, sims: np.ndarray,
@@ -322,9 +366,13 @@ def _draft_neighbour_links(candidates: np.ndarray, sims: np.ndarray,
     linked = adjacency.indices[at]
     weights = np.repeat(np.maximum(np.asarray(sims, np.float64)[nearest], 0.0),
                         np.diff(indptr))
-    order = np.argsort(candidates, kind="stable")
-    where, hit = sorted_lookup(candidates[order], linked)
-    slot = order[where[hit]]
+    if len(linked) * len(candidates) <= _BROADCAST:  # a few links: one comparison
+        hit, slot = np.nonzero(linked[:, None] == candidates[None, :])
+    else:
+        order = np.argsort(candidates, kind="stable")
+        where, found = sorted_lookup(candidates[order], linked)
+        hit = np.flatnonzero(found)
+        slot = order[where[hit]]
     out[:, 0] = np.log1p(np.bincount(slot, weights=weights[hit], minlength=len(candidates)))
     out[:, 1] = np.log1p(np.bincount(slot, minlength=len(candidates)))
     return out

@@ -1,0 +1,196 @@
+"""Compiled loops (numba) for scoring one tuned draft's pool.
+
+A tuned ``similar()`` scores every candidate of a draft's pool (about 260 on se_en:
+the searched 100 and the section's most-linked articles): the shared-term features read
+every entry of every candidate's row (about 40,000), and the trees walk 100 trees per
+candidate. In numpy each of those is a dozen passes over temporary arrays (0.76 ms and
+0.56 ms a draft, 1.3 of the 1.7 ms the learned ranking added to a 1.3 ms answer); here
+each is one pass. ``numba`` is the well-kept compiler for such loops (bm25s and pynndescent
+use it the same way); without it (:data:`AVAILABLE` False) the callers keep their numpy
+code, which is also the reference the tests compare these loops with.
+
+Compiled functions are cached on disk beside this file when the folder is writable (else
+compiled once per process, about a second each; ``RelatedIndex.load(warm=True)`` pays it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+numba: Any
+try:
+    import numba
+except ImportError:  # pragma: no cover - numba is a dependency; kept working without it
+    numba = None
+
+AVAILABLE = numba is not None
+
+
+def _compiled(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` compiled without the Python interpreter, cached on disk when numba
+    finds a writable place for it (a read-only install compiles once per process)."""
+    if numba is None:  # pragma: no cover
+        return function
+    try:
+        return numba.njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # pragma: no cover - no cache locator: a read-only install
+        return numba.njit(nogil=True)(function)
+
+
+#: columns of :func:`entry_features`' result
+ENTRY_COLUMNS = ("text", "title", "tags", "shared_terms", "shared_idf", "max_shared_idf",
+                 "candidate_title_terms", "candidate_title_in_source",
+                 "source_title_in_candidate")
+
+
+def _entry_features(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                    candidates: np.ndarray, columns: np.ndarray, values: np.ndarray,
+                    idf: np.ndarray, n_text: int, dense: np.ndarray,
+                    codes: np.ndarray) -> np.ndarray:
+    """Per candidate row of a CSR matrix (``indptr``, ``indices``, ``data``), against
+    one query row (sorted ``columns``, ``values``), in :data:`ENTRY_COLUMNS` order: the
+    products summed per block (text, title, tags: ``n_text`` columns each for the first
+    two), the count, idf sum and idf maximum of shared text terms, the candidate's title
+    terms, those the query has as text terms, and the candidate's text terms that the
+    query has as title terms. ``dense``/``codes``: zeroed buffers of the matrix's width,
+    left zeroed. Sums run in entry order, as ``np.bincount`` sums them."""
+    for i in range(len(columns)):
+        c = columns[i]
+        dense[c] = values[i]
+        codes[c] |= 1
+        if c < n_text:
+            codes[c + n_text] |= 2  # the query has, as text, this title column's term
+        elif c < 2 * n_text:
+            codes[c - n_text] |= 4  # the query has, as title, this text column's term
+    out = np.zeros((len(candidates), len(ENTRY_COLUMNS)), dtype=np.float64)
+    for r in range(len(candidates)):
+        row = candidates[r]
+        for at in range(indptr[row], indptr[row + 1]):
+            c = indices[at]
+            code = codes[c]
+            block = 0 if c < n_text else (1 if c < 2 * n_text else 2)
+            if block == 1:
+                out[r, 6] += 1.0
+            if code == 0:
+                continue
+            product = np.float64(data[at]) * dense[c] + 0.0
+            out[r, block] += product
+            if block == 0:
+                if product != 0.0:
+                    weight = np.float64(idf[c])
+                    out[r, 3] += 1.0
+                    out[r, 4] += weight
+                    if weight > out[r, 5]:
+                        out[r, 5] = weight
+                if code & 4:
+                    out[r, 8] += 1.0
+            elif block == 1 and code & 2:
+                out[r, 7] += 1.0
+    for i in range(len(columns)):
+        c = columns[i]
+        dense[c] = 0.0
+        codes[c] = 0
+        if c < n_text:
+            codes[c + n_text] = 0
+        elif c < 2 * n_text:
+            codes[c - n_text] = 0
+    return out
+
+
+def _tree_raw(x_t: np.ndarray, roots: np.ndarray, feature: np.ndarray, threshold: np.ndarray,
+              missing_left: np.ndarray, children: np.ndarray, value: np.ndarray,
+              baseline: float, depth: int) -> np.ndarray:
+    """Sum of each input's leaf values over every tree, plus the baseline; ``x_t``: the
+    inputs' features, one row per feature (a tree's first tests read a row). Each tree is
+    walked ``depth`` steps without a branch: ``children[2 * node + went_left]`` is the
+    next node, a leaf its own child (a missing value goes where the fit sent missing
+    values; ``v <= threshold`` is False for NaN)."""
+    n = x_t.shape[1]
+    out = np.full(n, baseline)
+    node = np.empty(n, dtype=np.int64)
+    for root in roots:  # a tree at a time, every input a step at a time: independent
+        node[:] = root  # lookups the processor overlaps (a walk is a chain of loads)
+        for _ in range(depth):
+            for i in range(n):
+                at = node[i]
+                v = x_t[feature[at], i]
+                went_left = (v <= threshold[at]) | (np.isnan(v) & missing_left[at])
+                node[i] = children[2 * at + went_left]
+        for i in range(n):
+            out[i] += value[node[i]]
+    return out
+
+
+def _complete_tree_raw(x_t: np.ndarray, feature: np.ndarray, threshold: np.ndarray,
+                       missing_left: np.ndarray, value: np.ndarray, baseline: float,
+                       depth: int) -> np.ndarray:
+    """:func:`_tree_raw` for trees made complete to ``depth`` (a shallower leaf's value
+    copied to every leaf below it, the tests above them then deciding nothing): tests in
+    heap order, ``(trees, 2 ** depth - 1)``, values ``(trees, 2 ** depth)``. Every test
+    of every tree is computed first, row by row of ``x_t`` (what a processor does in
+    wide steps); a walk is then ``depth`` lookups among them and arithmetic, no chain of
+    node loads."""
+    n = x_t.shape[1]
+    trees, tests = feature.shape
+    went_left = np.empty((trees, tests, n), dtype=np.uint8)
+    for t in range(trees):
+        for j in range(tests):
+            f, limit, missing = feature[t, j], threshold[t, j], missing_left[t, j]
+            for i in range(n):
+                v = x_t[f, i]
+                went_left[t, j, i] = (v <= limit) | (np.isnan(v) & missing)
+    out = np.full(n, baseline)
+    for t in range(trees):
+        for i in range(n):
+            k = 0
+            for _ in range(depth):
+                k = 2 * k + 2 - went_left[t, k, i]
+            out[i] += value[t, k - tests]
+    return out
+
+
+def _list_features(features: np.ndarray) -> np.ndarray:
+    """:func:`~recommender.learn.features.with_list_features` of one list: each column,
+    then per column its value over the list's largest (0 where that is not positive)
+    and its value minus the list's mean (summed in row order, as numpy sums a column)."""
+    n, m = features.shape
+    out = np.empty((n, 3 * m), dtype=np.float64)
+    for j in range(m):
+        largest, total = -np.inf, 0.0
+        for i in range(n):
+            v = features[i, j]
+            total += v
+            if v > largest:
+                largest = v
+        mean = total / n if n else 0.0
+        for i in range(n):
+            v = features[i, j]
+            out[i, j] = v
+            out[i, m + 2 * j] = v / largest if largest > 0 else 0.0
+            out[i, m + 2 * j + 1] = v - mean
+    return out
+
+
+def _shared_counts(indptr: np.ndarray, codes: np.ndarray, rows: np.ndarray,
+                   wanted: np.ndarray) -> np.ndarray:
+    """Per row of a CSR structure (``indptr``, ``codes``): how many of its codes are
+    among the few ``wanted`` (a draft's tags)."""
+    out = np.zeros(len(rows), dtype=np.float64)
+    for r in range(len(rows)):
+        row = rows[r]
+        for at in range(indptr[row], indptr[row + 1]):
+            for w in wanted:
+                if codes[at] == w:
+                    out[r] += 1.0
+                    break
+    return out
+
+
+entry_features = _compiled(_entry_features)
+tree_raw = _compiled(_tree_raw)
+complete_tree_raw = _compiled(_complete_tree_raw)
+list_features = _compiled(_list_features)
+shared_counts = _compiled(_shared_counts)
