@@ -338,3 +338,22 @@ def test_same_section_builds_fold_section_names_too():
     assert ids(index.related("a", k=2, fallback=())) == ["b"]
     draft = Article("d", "barrages sécheresse", section="ECONOMIE")
     assert set(ids(index.similar(draft, k=3, fallback=()))) == {"a", "b"}
+
+
+@pytest.mark.parametrize("changes", [
+    {"sections": ("Sport",)}, {"sections": "Sport,Culture"}, {"half_life_days": "30"},
+    {"published_after": "2024-01-02", "min_score": 0.2},
+    {"section_half_life_days": "Sport=7,Culture=365"}, {"exclude": ["a", "b"]},
+])
+def test_replace_coerces_only_the_changes_as_from_dict_would(changes):
+    rules = QueryConfig(half_life_days=90, tags_any=("eau",), diversity=0.3)
+    assert rules.replace(**changes) == QueryConfig.from_dict({**rules.to_dict(), **changes})
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"half_life_days": "soon"}, "half_life_days"), ({"min_score": 2.0}, "min_score"),
+    ({"colour": "red"}, "unknown query setting"),
+])
+def test_replace_names_the_bad_option(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        QueryConfig().replace(**changes)

@@ -100,7 +100,7 @@ def with_list_features(features: np.ndarray, groups: np.ndarray | None = None) -
     pair's list being the pairs of its group (its source; None: one list): value / the
     list's largest (0 where that is 0) and value - the list's mean, column by column."""
     if groups is None and kernels.AVAILABLE:  # one list (a draft's pool): one pass
-        return kernels.list_features(np.ascontiguousarray(features, dtype=np.float64))
+        return kernels.list_features(np.ascontiguousarray(features, dtype=np.float64)).T
     n, m = features.shape
     out = np.empty((n, len(ALL_FEATURES)), dtype=np.float64)
     out[:, :m] = features

@@ -1,43 +1,22 @@
-"""Compiled loops (numba) for scoring one tuned draft's pool.
+"""Compiled loops (numba, :mod:`recommender.compiled`) for scoring one tuned draft's pool.
 
 A tuned ``similar()`` scores every candidate of a draft's pool (about 260 on se_en:
 the searched 100 and the section's most-linked articles): the shared-term features read
 every entry of every candidate's row (about 40,000), and the trees walk 100 trees per
 candidate. In numpy each of those is a dozen passes over temporary arrays (0.76 ms and
 0.56 ms a draft, 1.3 of the 1.7 ms the learned ranking added to a 1.3 ms answer); here
-each is one pass. ``numba`` is the well-kept compiler for such loops (bm25s and pynndescent
-use it the same way); without it (:data:`AVAILABLE` False) the callers keep their numpy
+each is one pass. Without numba (:data:`AVAILABLE` False) the callers keep their numpy
 code, which is also the reference the tests compare these loops with.
-
-Compiled functions are cached on disk beside this file when the folder is writable (else
-compiled once per process, about a second each; ``RelatedIndex.load(warm=True)`` pays it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
-numba: Any
-try:
-    import numba
-except ImportError:  # pragma: no cover - numba is a dependency; kept working without it
-    numba = None
+from recommender.compiled import AVAILABLE, compiled
 
-AVAILABLE = numba is not None
-
-
-def _compiled(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``function`` compiled without the Python interpreter, cached on disk when numba
-    finds a writable place for it (a read-only install compiles once per process)."""
-    if numba is None:  # pragma: no cover
-        return function
-    try:
-        return numba.njit(cache=True, nogil=True)(function)
-    except RuntimeError:  # pragma: no cover - no cache locator: a read-only install
-        return numba.njit(nogil=True)(function)
+__all__ = ["AVAILABLE", "ENTRY_COLUMNS", "complete_tree_raw", "entry_features",
+           "list_features", "shared_counts", "tree_raw"]
 
 
 #: columns of :func:`entry_features`' result
@@ -135,29 +114,32 @@ def _complete_tree_raw(x_t: np.ndarray, feature: np.ndarray, threshold: np.ndarr
     node loads."""
     n = x_t.shape[1]
     trees, tests = feature.shape
-    went_left = np.empty((trees, tests, n), dtype=np.uint8)
+    went_left = np.empty((tests, n), dtype=np.uint8)
+    out = np.full(n, baseline)
+    k = np.empty(n, dtype=np.int64)
     for t in range(trees):
         for j in range(tests):
             f, limit, missing = feature[t, j], threshold[t, j], missing_left[t, j]
             for i in range(n):
                 v = x_t[f, i]
-                went_left[t, j, i] = (v <= limit) | (np.isnan(v) & missing)
-    out = np.full(n, baseline)
-    for t in range(trees):
+                went_left[j, i] = (v <= limit) | (np.isnan(v) & missing)
+        k[:] = 0
+        for _ in range(depth):  # every input a level at a time: independent lookups
+            for i in range(n):
+                k[i] = 2 * k[i] + 2 - went_left[k[i], i]
         for i in range(n):
-            k = 0
-            for _ in range(depth):
-                k = 2 * k + 2 - went_left[t, k, i]
-            out[i] += value[t, k - tests]
+            out[i] += value[t, k[i] - tests]
     return out
 
 
 def _list_features(features: np.ndarray) -> np.ndarray:
     """:func:`~recommender.learn.features.with_list_features` of one list: each column,
     then per column its value over the list's largest (0 where that is not positive)
-    and its value minus the list's mean (summed in row order, as numpy sums a column)."""
+    and its value minus the list's mean (summed in row order, as numpy sums a column).
+    Returned transposed (the caller's ``.T`` is the (pairs, columns) matrix), so the
+    trees read each feature's values contiguously without a copy."""
     n, m = features.shape
-    out = np.empty((n, 3 * m), dtype=np.float64)
+    out = np.empty((3 * m, n), dtype=np.float64)
     for j in range(m):
         largest, total = -np.inf, 0.0
         for i in range(n):
@@ -168,9 +150,9 @@ def _list_features(features: np.ndarray) -> np.ndarray:
         mean = total / n if n else 0.0
         for i in range(n):
             v = features[i, j]
-            out[i, j] = v
-            out[i, m + 2 * j] = v / largest if largest > 0 else 0.0
-            out[i, m + 2 * j + 1] = v - mean
+            out[j, i] = v
+            out[m + 2 * j, i] = v / largest if largest > 0 else 0.0
+            out[m + 2 * j + 1, i] = v - mean
     return out
 
 
@@ -189,8 +171,8 @@ def _shared_counts(indptr: np.ndarray, codes: np.ndarray, rows: np.ndarray,
     return out
 
 
-entry_features = _compiled(_entry_features)
-tree_raw = _compiled(_tree_raw)
-complete_tree_raw = _compiled(_complete_tree_raw)
-list_features = _compiled(_list_features)
-shared_counts = _compiled(_shared_counts)
+entry_features = compiled(_entry_features)
+tree_raw = compiled(_tree_raw)
+complete_tree_raw = compiled(_complete_tree_raw)
+list_features = compiled(_list_features)
+shared_counts = compiled(_shared_counts)

@@ -190,8 +190,8 @@ class TunedRanking:
         sims = np.asarray(sims, dtype=np.float64)
         if self.widen:
             added = self._pool_added(parts, source_row, candidates, draft, test)
-            candidates = np.r_[candidates, added]
-            sims = np.r_[sims, np.zeros(len(added))]
+            candidates = np.concatenate([candidates, added])
+            sims = np.concatenate([sims, np.zeros(len(added))])
         if not len(candidates):
             return candidates, sims.astype(np.float32), sims.astype(np.float32)
         if source_row >= 0:
