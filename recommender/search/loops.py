@@ -14,7 +14,7 @@ import numpy as np
 
 from recommender.compiled import AVAILABLE, compiled
 
-__all__ = ["AVAILABLE", "run_dots"]
+__all__ = ["AVAILABLE", "rank_grouped", "run_dots"]
 
 
 def _run_dots(q_indptr: np.ndarray, q_indices: np.ndarray, q_data: np.ndarray,
@@ -44,4 +44,30 @@ def _run_dots(q_indptr: np.ndarray, q_indices: np.ndarray, q_data: np.ndarray,
     return out
 
 
+def _rank_grouped(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int,
+                  k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~recommender.search.topk.rank_entries` of entries grouped by row (rows
+    ascending, as a CSR product gives them): each row's entries ordered by value
+    descending, ties by the lower column (two stable sorts, as ``np.lexsort`` orders),
+    the best ``k`` kept, values clipped to [0, 1]. A row at a time instead of one
+    lexsort of every entry of a block (1.5 of 4.5 s of a 20k build's neighbour stage)."""
+    out_idx = np.full((n_rows, k), -1, dtype=np.int32)
+    out_val = np.zeros((n_rows, k), dtype=np.float32)
+    start = 0
+    while start < len(rows):
+        row = rows[start]
+        end = start + 1
+        while end < len(rows) and rows[end] == row:
+            end += 1
+        by_col = np.argsort(cols[start:end], kind="mergesort")
+        best = by_col[np.argsort(-vals[start:end][by_col], kind="mergesort")]
+        for slot in range(min(k, end - start)):
+            at = start + best[slot]
+            out_idx[row, slot] = cols[at]
+            out_val[row, slot] = min(max(vals[at], 0.0), 1.0)
+        start = end
+    return out_idx, out_val
+
+
 run_dots = compiled(_run_dots)
+rank_grouped = compiled(_rank_grouped)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.search import loops
+
 #: bytes per stored product entry while a block is ranked (value, column, row, sort keys).
 _BYTES_PER_ENTRY = 40
 #: products denser than this share of their cells are ranked as dense arrays.
@@ -191,6 +193,8 @@ def rank_entries(
         out_idx[0, :len(best)] = cols[best]
         out_val[0, :len(best)] = np.clip(vals[best], 0.0, 1.0)
         return out_idx, out_val
+    if loops.AVAILABLE and len(rows) and bool(np.all(rows[1:] >= rows[:-1])):
+        return loops.rank_grouped(rows, cols, vals, n_rows, k)
     order = best_first(cols, vals, rows=rows)
     rows, cols, vals = rows[order], cols[order], vals[order]
     starts = np.searchsorted(rows, np.arange(n_rows))
