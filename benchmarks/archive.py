@@ -9,6 +9,8 @@ neighbours with exact ones on sampled rows run in a fresh process.
     python benchmarks/synthetic.py --n 1000000 --seed 2 --mean-length 200 -o /tmp/syn1m.jsonl
     python benchmarks/archive.py /tmp/syn1m.jsonl /tmp/idx1m --query-terms 25 --jobs 2 \\
         --overlap-rows 1000 --json benchmarks/results/archive-1m.json
+    python benchmarks/archive.py /tmp/syn1m.jsonl /tmp/idx1m-default --defaults --jobs 2 \\
+        --overlap-rows 1000 --json benchmarks/results/archive-1m-default.json
 """
 
 from __future__ import annotations
@@ -54,12 +56,14 @@ class _TreePeak(threading.Thread):
 
 
 def build(corpus: Path, output: Path, *, query_terms: int | None, n_neighbors: int,
-          jobs: int) -> dict[str, float]:
-    """``recommender build``'s own path: the corpus streams from disk into the index."""
+          jobs: int, defaults: bool = False) -> dict[str, float]:
+    """``recommender build``'s own path: the corpus streams from disk into the index
+    (``defaults``: with ``BuildConfig()`` as shipped, whatever the other settings)."""
     sampler = _TreePeak()
     sampler.start()
     started = time.perf_counter()
-    config = BuildConfig(n_neighbors=n_neighbors, query_terms=query_terms)
+    config = BuildConfig() if defaults else BuildConfig(n_neighbors=n_neighbors,
+                                                        query_terms=query_terms)
     summary = build_from_files([corpus], output, config, n_jobs=jobs)
     total = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -138,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--query-terms", type=int, default=25)
     parser.add_argument("--n-neighbors", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--defaults", action="store_true",
+                        help="build with BuildConfig() as shipped (the automatic search "
+                             "and its K), ignoring --query-terms and --n-neighbors")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--overlap-rows", type=int, default=0,
                         help="rows whose exact top-K is computed to measure pruning's overlap")
@@ -149,7 +156,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     result = {"command": sys.argv, "machine": platform.platform(),
               "build": build(args.corpus, args.index, query_terms=args.query_terms,
-                             n_neighbors=args.n_neighbors, jobs=args.jobs)}
+                             n_neighbors=args.n_neighbors, jobs=args.jobs,
+                             defaults=args.defaults)}
+    stored = RelatedIndex.load(args.index, verify=False)
+    result["config"] = {"search_mode": stored.config.search_mode,
+                        "query_terms": stored.config.query_terms,
+                        "n_neighbors": stored.config.n_neighbors}
+    del stored
     child = subprocess.run(  # noqa: S603 - this script, run again with --serve-only
         [sys.executable, __file__, str(args.corpus), str(args.index), "--serve-only",
          "--queries", str(args.queries), "--overlap-rows", str(args.overlap_rows)],
