@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import platform
 import resource
@@ -118,10 +119,13 @@ def serve(corpus: Path, index_dir: Path, queries: int, overlap_rows: int = 0) ->
     out["related_plain_p50_us"], out["related_plain_p99_us"] = (
         float(np.percentile(lat_plain, q)) / 1e3 for q in (50, 99))
     step = max(1, len(ids) // queries)
-    drafts = [a for n, a in enumerate(iter_articles(corpus)) if n % step == 0][:queries]
+    # drafts: articles of the corpus under a new id (and no editor links), so each is
+    # vectorized and searched; an indexed id is answered from its stored row
+    drafts = [dataclasses.replace(a, id=f"draft-{a.id}", related=())
+              for n, a in enumerate(iter_articles(corpus)) if n % step == 0][:queries]
     t = time.perf_counter()
     index.similar(drafts[0], k=10)
-    out["first_similar_s"] = time.perf_counter() - t  # builds X.T once
+    out["first_similar_s"] = time.perf_counter() - t  # builds X.T and the postings once
     lat = []
     for a in drafts:
         t = time.perf_counter_ns()

@@ -1147,7 +1147,7 @@ def machine() -> dict[str, Any]:
 
     versions: dict[str, str | None] = {}
     for dist in ("numpy", "scipy", "scikit-learn", "joblib", "gensim", "bm25s", "tantivy",
-                 "sparse-dot-topn", "PyStemmer", "psutil", "threadpoolctl"):  # fmt: skip
+                 "sparse-dot-topn", "numba", "PyStemmer", "psutil", "threadpoolctl"):  # fmt: skip
         try:
             versions[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:

@@ -125,3 +125,26 @@ def test_compiled_tree_walks_equal_the_numpy_walk(seed, depth, missing):
         np.testing.assert_allclose(complete, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ranker.scores(fresh), model.predict_proba(fresh)[:, 1],
                                rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 40), links=st.integers(0, 120))
+def test_a_drafts_neighbour_links_compiled_equal_numpy(seed, n, links):
+    from recommender.learn import tuned
+
+    rng = np.random.default_rng(seed)
+    n_rows = 60
+    pairs = rng.integers(0, n_rows, size=(links, 2))
+    adjacency = sp.csr_matrix((np.ones(links, np.float32), (pairs[:, 0], pairs[:, 1])),
+                              shape=(n_rows, n_rows))
+    adjacency.sum_duplicates()
+    adjacency.sort_indices()
+    candidates = rng.permutation(n_rows)[:n].astype(np.int64)
+    sims = rng.uniform(-0.1, 1.0, size=max(n - 3, 0))
+    compiled = tuned._draft_neighbour_links(candidates, sims, adjacency)
+    kernels.AVAILABLE = False
+    try:
+        reference = tuned._draft_neighbour_links(candidates, sims, adjacency)
+    finally:
+        kernels.AVAILABLE = True
+    np.testing.assert_allclose(compiled, reference, rtol=1e-12, atol=1e-12)

@@ -16,7 +16,7 @@ import numpy as np
 from recommender.compiled import AVAILABLE, compiled
 
 __all__ = ["AVAILABLE", "ENTRY_COLUMNS", "complete_tree_raw", "entry_features",
-           "list_features", "shared_counts", "tree_raw"]
+           "linked_through", "list_features", "shared_counts", "tree_raw"]
 
 
 #: columns of :func:`entry_features`' result
@@ -171,8 +171,29 @@ def _shared_counts(indptr: np.ndarray, codes: np.ndarray, rows: np.ndarray,
     return out
 
 
+def _linked_through(candidates: np.ndarray, nearest: np.ndarray, weights: np.ndarray,
+                    indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Per candidate: the summed ``weights`` and the count of the ``nearest`` candidates
+    (positions among ``candidates``, each with its weight) whose editor links (the CSR
+    ``indptr``/``indices`` of a link graph) reach it, in link order (as ``np.bincount``
+    sums them). Candidates are distinct."""
+    out = np.zeros((len(candidates), 2), dtype=np.float64)
+    order = np.argsort(candidates)
+    in_order = candidates[order]
+    for j in range(len(nearest)):
+        row = candidates[nearest[j]]
+        for at in range(indptr[row], indptr[row + 1]):
+            where = np.searchsorted(in_order, indices[at])
+            if where < len(in_order) and in_order[where] == indices[at]:
+                slot = order[where]
+                out[slot, 0] += weights[j]
+                out[slot, 1] += 1.0
+    return out
+
+
 entry_features = compiled(_entry_features)
 tree_raw = compiled(_tree_raw)
 complete_tree_raw = compiled(_complete_tree_raw)
 list_features = compiled(_list_features)
 shared_counts = compiled(_shared_counts)
+linked_through = compiled(_linked_through)

@@ -16,6 +16,7 @@ import numpy as np
 
 from recommender.analysis.tags import normalize_tag
 from recommender.query.config import QueryConfig
+from recommender.search.searcher import members
 
 if TYPE_CHECKING:
     from recommender.index.articles import ArticleTable
@@ -72,14 +73,14 @@ def acceptance(table: ArticleTable, query: QueryConfig, source: Source) -> Test 
         wanted = np.array(sorted({c for s in query.sections
                                   for c in section_matches(s, table.section_names)}),
                           dtype=np.int32)
-        tests.append(lambda p: np.isin(table.section_codes[p], wanted))
+        tests.append(lambda p: members(table.section_codes[p], wanted))
     _date_tests(tests, table, query, source)
     _tag_tests(tests, table, query)
     if query.exclude:
         excluded = np.array([table.positions[i] for i in query.exclude if i in table.positions],
                             dtype=np.int64)
         if len(excluded):
-            tests.append(lambda p: ~np.isin(p, excluded))
+            tests.append(lambda p: ~members(p, excluded))
     if not tests:
         return None
     if len(tests) == 1:
