@@ -575,3 +575,38 @@ def test_detection_by_bytes_equals_detection_by_the_regex(words):
         assert detect_language(text, default="?") == fast
     finally:
         detect.latin_letter_words = original
+
+
+def test_remembered_words_analyse_as_words_met_in_text(monkeypatch):
+    """A warm-up's words (and the language's stop words) are analysed ahead, exactly as a
+    text would have them analysed, and the cache keeps room for texts."""
+    from recommender.analysis.analyzer import Analyzer
+
+    stop_words = Analyzer("fr")._spec.stop_words
+    monkeypatch.setattr(Analyzer, "CACHE_SIZE", 2 * (len(stop_words) + 4))
+    warm, cold = Analyzer("fr"), Analyzer("fr")
+    words = ["barrages", "sécheresse", "l'eau", "les", "x", "rabat"]
+    added = warm.remember(words)
+    # half the cache: every stop word, then the first 4 words that are not one
+    assert added == len(stop_words) + 4
+    assert set(warm._cache) == set(stop_words) | {"barrages", "sécheresse", "l'eau", "x"}
+    for token, value in warm._cache.items():
+        assert value == " ".join(cold.index_terms(token))
+    assert warm.remember(["autre"]) == 0  # no room left
+    text = "Les barrages et la sécheresse à Rabat"
+    assert warm(text) == cold(text)
+
+
+def test_warm_analyzers_feed_the_index_vocabulary():
+    from recommender import RelatedIndex
+    from recommender.analysis.analyzer import get_analyzer
+    from recommender.records import Article
+
+    articles = [Article(id=str(i), title=f"Barrages {i}", body="La sécheresse frappe les "
+                        "barrages du Maroc", language="fr") for i in range(3)]
+    index = RelatedIndex.build(articles)
+    analyzer = get_analyzer("fr", stem=index.config.stem,
+                            stop_words=index.config.stop_words)
+    analyzer._cache.clear()
+    index.warm()
+    assert {"barrages", "sécheresse", "maroc"} <= set(analyzer._cache)

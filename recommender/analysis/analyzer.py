@@ -22,6 +22,7 @@ the work per token is one dict lookup done in C (``map`` + ``join`` + ``split``)
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
@@ -131,6 +132,28 @@ class Analyzer:
         (stop words are not dropped): fitting calls it once per new term, cheaply.
         """
         return _without_affixes(token, self._spec, self._elided) if "'" in token else token
+
+    def remember(self, tokens: Iterable[str]) -> int:
+        """Analyse this language's stop words and the unseen of ``tokens`` now and keep
+        them while the cache has room (half its size at most, so texts keep room for
+        their own words); returns how many were added. A loaded index's
+        :meth:`~recommender.RelatedIndex.warm` gives it the index's own words, which
+        drafts mostly use; otherwise the first drafts after a load analyse them (at 100k,
+        over the first 300 drafts: 0.88 -> 0.78 ms of vectorizing a draft)."""
+        cache = self._cache
+        room = self.CACHE_SIZE // 2 - len(cache)
+        if room <= 0:
+            return 0
+        stop_words = sorted(self._spec.stop_words) if self.stop_words else []
+        new: dict[str, None] = {}  # in order, once each, stopping when the room is full
+        for token in itertools.chain(stop_words, tokens):
+            if token not in cache and token not in new:
+                new[token] = None
+                if len(new) == room:
+                    break
+        if new:
+            cache.update(self._analyze_tokens(new))
+        return len(new)
 
     def _learn(self, cache: dict[str, str], unique: set[str], missing: set[str]) -> dict[str, str]:
         """Analyse unseen tokens; start a fresh cache (keeping this text's) when full."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from recommender.compiled import AVAILABLE, compiled
 
-__all__ = ["AVAILABLE", "rank_grouped", "run_dots"]
+__all__ = ["AVAILABLE", "rank_grouped", "row_products", "run_dots"]
 
 
 def _run_dots(q_indptr: np.ndarray, q_indices: np.ndarray, q_data: np.ndarray,
@@ -69,5 +69,31 @@ def _rank_grouped(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: 
     return out_idx, out_val
 
 
+def _row_products(q_indices: np.ndarray, q_data: np.ndarray, p_indptr: np.ndarray,
+                  p_indices: np.ndarray, p_data: np.ndarray, acc: np.ndarray,
+                  touched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The non-empty entries of one query row times a postings matrix (``q @ P`` for a
+    CSR ``P``): (columns, values), in first-touched order. Summed as scipy's sparse
+    product sums them (query entries in order, each term's postings in order, in
+    ``acc``'s dtype, the product's). ``acc``: a zeroed buffer of P's width, left zeroed;
+    ``touched``: an int64 buffer as long."""
+    n = 0
+    for i in range(len(q_indices)):
+        term, weight = q_indices[i], q_data[i]
+        for at in range(p_indptr[term], p_indptr[term + 1]):
+            col = p_indices[at]
+            if acc[col] == 0:
+                touched[n] = col
+                n += 1
+            acc[col] += weight * p_data[at]
+    cols = touched[:n].copy()
+    vals = np.empty(n, dtype=acc.dtype)
+    for i in range(n):
+        vals[i] = acc[cols[i]]
+        acc[cols[i]] = 0
+    return cols, vals
+
+
 run_dots = compiled(_run_dots)
+row_products = compiled(_row_products)
 rank_grouped = compiled(_rank_grouped)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from recommender.errors import ConfigError
 from recommender.search import kernel, loops
 from recommender.search.pruning import prune_rows, search_index, search_terms
-from recommender.search.topk import Candidates, best_of_row, rank_entries, topk_rows
+from recommender.search.topk import Candidates, best_of_entries, rank_entries, topk_rows
 
 if TYPE_CHECKING:
     from recommender.config.build import BuildConfig
@@ -115,6 +115,12 @@ class Searcher:
         if not self.settings.pruned:
             if fast:
                 return self._exact_with_kernel(Q, k, own)
+            if Q.shape[0] == 1 and loops.AVAILABLE:  # a draft: topk_rows' one-row path
+                section = None if query_sections is None else np.asarray(query_sections)[:1]
+                cols, vals = best_of_entries(*self._row_products(Q, self.XT), k,
+                                             own=int(own[0]), candidates=candidates,
+                                             query_section=section)
+                return rank_entries(np.zeros(len(cols), dtype=np.int64), cols, vals, 1, k)
             return topk_rows(Q @ self.XT, k, row_ids=own, candidates=candidates,
                              query_sections=query_sections)
         queries = prune_rows(self._search_columns(Q), self.settings.query_terms or 0)
@@ -123,8 +129,9 @@ class Searcher:
             local, cols, _ = kernel.best_entries(queries, self.postings, pool, own)
         elif Q.shape[0] == 1:  # a draft: its pool, in row order (about 3% faster similar())
             section = None if query_sections is None else np.asarray(query_sections)[:1]
-            cols, _ = best_of_row(queries @ self.postings, pool, own=int(own[0]),
-                                  candidates=candidates, query_section=section)
+            cols, _ = best_of_entries(*self._row_products(queries, self.postings), pool,
+                                      own=int(own[0]), candidates=candidates,
+                                      query_section=section)
             cols = np.sort(cols)
             local = np.zeros(len(cols), dtype=np.int64)
         else:
@@ -134,6 +141,23 @@ class Searcher:
             cols = found[local, slot].astype(np.int64)
         local = local.astype(np.int64)
         return rank_entries(local, cols, pair_dots(Q, local, self.X, cols), Q.shape[0], k)
+
+    @staticmethod
+    def _row_products(q: sp.csr_matrix, postings: sp.csr_matrix
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The non-empty entries of one query row times ``postings`` (``X.T`` or its
+        pruned version): (columns, values), in no order. Compiled
+        (:func:`~recommender.search.loops.row_products`), the same sums as scipy's
+        product, which is the path without numba."""
+        if not loops.AVAILABLE:
+            product = q @ postings
+            return product.indices.astype(np.int64, copy=False), product.data
+        dtype = np.result_type(q.dtype, postings.dtype)
+        acc = _scratch("acc", postings.shape[1], dtype)
+        touched = _scratch("touched", postings.shape[1], np.int64)
+        return loops.row_products(q.indices, q.data.astype(dtype, copy=False), postings.indptr,
+                                  postings.indices, postings.data.astype(dtype, copy=False),
+                                  acc, touched)
 
     def _search_columns(self, Q: sp.csr_matrix) -> sp.csr_matrix:
         """``Q`` without the terms too common to find candidates by (``query_max_df``)."""
@@ -291,6 +315,16 @@ def gather_products(X: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray,
 #: gathered entries from which the query row is looked up in a dense copy, not by search
 _DENSE_FROM = 4096
 _dense = threading.local()
+
+
+def _scratch(name: str, size: int, dtype: np.dtype[Any] | type) -> np.ndarray:
+    """This thread's zeroed buffer ``name`` of at least ``size`` items of ``dtype``; a
+    compiled loop that writes in it leaves it zeroed."""
+    buffer: np.ndarray | None = getattr(_dense, name, None)
+    if buffer is None or len(buffer) < size or buffer.dtype != dtype:
+        buffer = np.zeros(size, dtype=dtype)
+        setattr(_dense, name, buffer)
+    return buffer[:size]
 
 
 def _dense_row(n_features: int) -> np.ndarray:

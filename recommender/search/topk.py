@@ -153,8 +153,20 @@ def best_of_row(
     What it buys: ``similar()`` searches one row of up to ~50k entries (exact mode, 100k
     articles), whose column sort alone cost as much as the rest of the query.
     """
-    cols = scores.indices.astype(np.int64, copy=False)
-    vals = scores.data
+    return best_of_entries(scores.indices.astype(np.int64, copy=False), scores.data, k,
+                           own=own, candidates=candidates, query_section=query_section)
+
+
+def best_of_entries(
+    cols: np.ndarray,
+    vals: np.ndarray,
+    k: int,
+    *,
+    own: int = -1,
+    candidates: Candidates | None = None,
+    query_section: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`best_of_row` of one row given as its (columns, values) entries."""
     keep = (vals > 0) & (cols != own)
     if candidates is not None:
         keep[keep] = candidates.mask(cols[keep], query_section)
