@@ -119,10 +119,13 @@ def _complete_tree_raw(x_t: np.ndarray, feature: np.ndarray, threshold: np.ndarr
     k = np.empty(n, dtype=np.int64)
     for t in range(trees):
         for j in range(tests):
-            f, limit, missing = feature[t, j], threshold[t, j], missing_left[t, j]
-            for i in range(n):
-                v = x_t[f, i]
-                went_left[j, i] = (v <= limit) | (np.isnan(v) & missing)
+            row, limit, tests_j = x_t[feature[t, j]], threshold[t, j], went_left[j]
+            if missing_left[t, j]:  # NaN goes left: "not above" is True for NaN
+                for i in range(n):
+                    tests_j[i] = not row[i] > limit
+            else:  # NaN goes right: "at most" is False for NaN
+                for i in range(n):
+                    tests_j[i] = row[i] <= limit
         k[:] = 0
         for _ in range(depth):  # every input a level at a time: independent lookups
             for i in range(n):
