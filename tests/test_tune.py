@@ -187,3 +187,21 @@ def test_the_floor_reads_the_similarity_of_a_tuned_index_not_its_probability(dat
         assert len(items) == 10 and {r.reason for r in items} == {"similar"}
         low += sum(r.score < tuned.query.min_score for r in items)
     assert low > 0  # the floor would have cut these
+
+
+@pytest.mark.parametrize("date", ["2024-03-01", None])
+@pytest.mark.parametrize("section", [-1, 0])
+def test_a_drafts_candidate_columns_compiled_equal_numpy(dated_rule, date, section):
+    from recommender.learn.tuned import candidate_columns, candidate_columns_numpy
+
+    index, _ = dated_rule
+    parts = index._parts
+    n = parts.table.n_rows
+    candidates = np.arange(n, dtype=np.int64)[::-1]
+    links_in = np.arange(n, dtype=np.float64) % 4
+    in_degree = np.arange(n, dtype=np.float64) % 5
+    day = np.datetime64(date, "D") if date else np.datetime64("NaT", "D")
+    np.testing.assert_allclose(
+        candidate_columns(parts, day, section, candidates, links_in, in_degree),
+        candidate_columns_numpy(parts, day, section, candidates, links_in, in_degree),
+        rtol=1e-12, atol=1e-12)

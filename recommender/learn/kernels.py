@@ -15,8 +15,9 @@ import numpy as np
 
 from recommender.compiled import AVAILABLE, compiled
 
-__all__ = ["AVAILABLE", "ENTRY_COLUMNS", "complete_tree_raw", "entry_features",
-           "linked_through", "list_features", "shared_counts", "tree_raw"]
+__all__ = ["AVAILABLE", "CANDIDATE_COLUMNS", "ENTRY_COLUMNS", "candidate_columns",
+           "complete_tree_raw", "entry_features", "linked_through", "list_features",
+           "shared_counts", "tree_raw"]
 
 
 #: columns of :func:`entry_features`' result
@@ -194,9 +195,41 @@ def _linked_through(candidates: np.ndarray, nearest: np.ndarray, weights: np.nda
     return out
 
 
+#: columns of :func:`candidate_columns`' result
+CANDIDATE_COLUMNS = ("hub_candidate", "log_days_apart", "dated", "candidate_newer",
+                     "same_section", "candidate_links_in", "log_terms_candidate",
+                     "stored_in_degree")
+
+
+def _candidate_columns(candidates: np.ndarray, hubs: np.ndarray, days: np.ndarray,
+                       day: np.int64, sections: np.ndarray, section: int,
+                       links_in: np.ndarray, indptr: np.ndarray,
+                       in_degree: np.ndarray) -> np.ndarray:
+    """What a draft's features read of each candidate's own row, in
+    :data:`CANDIDATE_COLUMNS` order, as the numpy code computes them: ``days`` the
+    publication dates as int64 days (NaT: the smallest int64), ``day`` the draft's;
+    ``section`` its folded section code (-1: none)."""
+    unknown = np.iinfo(np.int64).min
+    out = np.zeros((len(candidates), len(CANDIDATE_COLUMNS)), dtype=np.float64)
+    for r in range(len(candidates)):
+        c = candidates[r]
+        out[r, 0] = hubs[c]
+        if day != unknown and days[c] != unknown:
+            gap = np.float64(days[c] - day)
+            out[r, 1] = np.log1p(abs(gap))
+            out[r, 2] = 1.0
+            out[r, 3] = 1.0 if gap > 0 else 0.0
+        out[r, 4] = 1.0 if section >= 0 and sections[c] == section else 0.0
+        out[r, 5] = np.log1p(links_in[c])
+        out[r, 6] = np.log1p(np.float64(indptr[c + 1] - indptr[c]))
+        out[r, 7] = np.log1p(in_degree[c])
+    return out
+
+
 entry_features = compiled(_entry_features)
 tree_raw = compiled(_tree_raw)
 complete_tree_raw = compiled(_complete_tree_raw)
 list_features = compiled(_list_features)
 shared_counts = compiled(_shared_counts)
 linked_through = compiled(_linked_through)
+candidate_columns = compiled(_candidate_columns)

@@ -264,20 +264,13 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     out[:, column["rank"]] = 1.0
     out[:pool, column["rank"]] = np.minimum(by_similarity / k, 1.0)
     out[:, column["reverse_rank"]] = 1.0
-    out[:, column["hub_candidate"]] = graph.hubs[candidates]
     out[:, column["hub_source"]] = draft.hub
-    gap, dated = days_between(draft.date, table.published[candidates])
-    out[:, column["log_days_apart"]] = np.log1p(np.abs(gap))
-    out[:, column["dated"]] = dated
-    out[:, column["candidate_newer"]] = gap > 0
-    canonical = table.canonical_sections
-    mine = canonical[draft.section] if draft.section >= 0 else -1
-    out[:, column["same_section"]] = (table.folded_sections[candidates] == mine) & (mine >= 0)
+    mine = int(table.canonical_sections[draft.section]) if draft.section >= 0 else -1
+    own = candidate_columns(parts, draft.date, mine, candidates, links_in, in_degree)
+    for i, name in enumerate(kernels.CANDIDATE_COLUMNS):
+        out[:, column[name]] = own[:, i]
     out[:, column["shared_tags"]] = shared_tags(table.tags, candidates,
                                                 draft.tag_codes[draft.tag_codes >= 0])
-    out[:, column["candidate_links_in"]] = np.log1p(links_in[candidates])
-    out[:, column["log_terms_candidate"]] = np.log1p(X.indptr[candidates + 1] -
-                                                     X.indptr[candidates])
     out[:, column["log_terms_source"]] = np.log1p(x.nnz)
     first = column["shared_terms"]
     out[:, first] = np.log1p(terms[:, 3])
@@ -285,7 +278,6 @@ def draft_features(parts: IndexParts, draft: Draft, candidates: np.ndarray,
     out[:, first + 3] = terms[:, 7] / np.maximum(terms[:, 6], 1)
     n_title = np.count_nonzero((x.indices >= v) & (x.indices < 2 * v))
     out[:, first + 4] = terms[:, 8] / max(n_title, 1)
-    out[:, column["stored_in_degree"]] = np.log1p(in_degree[candidates])
     if adjacency is not None:
         first = column["neighbour_links"]
         out[:, first:first + 2] = _draft_neighbour_links(candidates, sims[:pool], adjacency)
@@ -336,6 +328,38 @@ def term_features_numpy(X: sp.csr_matrix, idf: np.ndarray, v: int, x: sp.csr_mat
     out[:, 8] = np.bincount(row_of[text[sorted_lookup(title_of_x, cols[text])[1]]],
                             minlength=n)
     return out
+
+
+def candidate_columns(parts: IndexParts, date: np.datetime64, section: int,
+                      candidates: np.ndarray, links_in: np.ndarray,
+                      in_degree: np.ndarray) -> np.ndarray:
+    """What a draft (published on ``date``, in folded section ``section``, -1: none)
+    reads of each candidate's own row: :data:`~recommender.learn.kernels.CANDIDATE_COLUMNS`,
+    in one compiled pass, else :func:`candidate_columns_numpy`."""
+    table, graph = parts.table, parts.graph
+    if not kernels.AVAILABLE:  # pragma: no cover - numba is a dependency
+        return candidate_columns_numpy(parts, date, section, candidates, links_in,
+                                       in_degree)
+    day = np.asarray(date, dtype="datetime64[D]").astype(np.int64)[()]
+    return kernels.candidate_columns(np.asarray(candidates, np.int64), graph.hubs,
+                                     table.published.view(np.int64), day,
+                                     table.folded_sections, section,
+                                     np.asarray(links_in, np.float64), parts.space.X.indptr,
+                                     np.asarray(in_degree, np.float64))
+
+
+def candidate_columns_numpy(parts: IndexParts, date: np.datetime64, section: int,
+                            candidates: np.ndarray, links_in: np.ndarray,
+                            in_degree: np.ndarray) -> np.ndarray:
+    """:func:`candidate_columns` in numpy (the reference of the compiled pass)."""
+    table, X = parts.table, parts.space.X
+    gap, dated = days_between(date, table.published[candidates])
+    same = (table.folded_sections[candidates] == section) & (section >= 0)
+    return np.column_stack([
+        parts.graph.hubs[candidates], np.log1p(np.abs(gap)), dated, gap > 0, same,
+        np.log1p(links_in[candidates]),
+        np.log1p(X.indptr[candidates + 1] - X.indptr[candidates]),
+        np.log1p(in_degree[candidates])]).astype(np.float64)
 
 
 def shared_tags(tags: TagSets, candidates: np.ndarray, wanted: np.ndarray) -> np.ndarray:
