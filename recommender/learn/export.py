@@ -207,6 +207,7 @@ class _Walk:
                     for child in (a["left"][node], a["right"][node]):
                         depth[child] = depth[node] + 1
                         stack.append(int(child))
+        deepest = int(depth.max()) if len(depth) else 0
         inner = np.flatnonzero(~leaf)
         test_row = np.full(len(leaf), len(inner), dtype=np.int64)
         test_row[inner] = np.arange(len(inner))
@@ -214,11 +215,11 @@ class _Walk:
                    threshold=a["threshold"][inner], test_row=test_row, children=children,
                    value=np.ascontiguousarray(a["value"], dtype=np.float64),
                    baseline=float(a["baseline"][0]),
-                   depth=int(depth.max()) if len(depth) else 0,
+                   depth=deepest,
                    node_feature=np.where(leaf, 0, a["feature"]).astype(np.int64),
                    node_threshold=np.where(leaf, 0.0, a["threshold"]).astype(np.float64),
                    missing_left=np.ascontiguousarray(a["missing_left"], dtype=np.bool_),
-                   complete=_Complete.of(a, int(depth.max()) if len(depth) else 0))
+                   complete=_Complete.of(a, deepest))
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         # (inner nodes + a row for leaves, inputs) then flat: gathering whole rows of x.T

@@ -10,7 +10,6 @@ update touches is re-ordered by the same model. The model is stored as arrays
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,10 +32,10 @@ from recommender.learn.features import (
     with_list_features,
 )
 from recommender.search.searcher import (
-    _dense_row,
     gather_products,
     gathered_positions,
     members,
+    scratch_buffer,
     sorted_lookup,
 )
 from recommender.vectorize.vectorizer import split_by_block
@@ -291,16 +290,11 @@ def term_features(X: sp.csr_matrix, idf: np.ndarray, n_text: int, x: sp.csr_matr
     entries (:mod:`~recommender.learn.kernels`), else :func:`term_features_numpy`."""
     if not kernels.AVAILABLE:  # pragma: no cover - numba is a dependency
         return term_features_numpy(X, idf, n_text, x, candidates)
-    dense = _dense_row(X.shape[1])
-    codes = getattr(_codes, "row", None)
-    if codes is None or len(codes) < X.shape[1]:
-        codes = _codes.row = np.zeros(X.shape[1], dtype=np.uint8)
+    dense = scratch_buffer("row", X.shape[1], np.float64)
+    codes = scratch_buffer("codes", X.shape[1], np.uint8)
     return kernels.entry_features(X.indptr, X.indices, X.data,
                                   np.asarray(candidates, np.int64), x.indices, x.data,
                                   idf, n_text, dense, codes)
-
-
-_codes = threading.local()
 
 
 def term_features_numpy(X: sp.csr_matrix, idf: np.ndarray, v: int, x: sp.csr_matrix,
@@ -372,36 +366,27 @@ def shared_tags(tags: TagSets, candidates: np.ndarray, wanted: np.ndarray) -> np
                        weights=members(tags.codes[at], wanted), minlength=len(candidates))
 
 
-#: at most this many (link, candidate) pairs are compared at once instead of sorted
-_BROADCAST = 1 << 15
-
-
 def _draft_neighbour_links(candidates: np.ndarray, sims: np.ndarray,
                            adjacency: sp.csr_matrix) -> np.ndarray:
     """:func:`~recommender.learn.features.linked_through` for a draft, whose nearest
     neighbours are the pool's most similar candidates (``sims``: the first candidates'
     similarities, the searched pool): read from the adjacency's arrays
     (scipy's sparse products cost ~0.3 ms a call here, the whole answer ~1.4 ms)."""
-    out = np.zeros((len(candidates), 2), dtype=np.float64)
     nearest = np.argsort(-sims, kind="stable")[:NEIGHBOUR_LINK_DEPTH]
+    weights = np.maximum(np.asarray(sims, np.float64)[nearest], 0.0)
     if kernels.AVAILABLE:
-        weights = np.maximum(np.asarray(sims, np.float64)[nearest], 0.0)
-        found = kernels.linked_through(candidates, nearest, weights, adjacency.indptr,
-                                       adjacency.indices)
-        return np.log1p(found)
+        return np.log1p(kernels.linked_through(candidates, nearest, weights,
+                                               adjacency.indptr, adjacency.indices))
+    out = np.zeros((len(candidates), 2), dtype=np.float64)
     indptr, at = gathered_positions(adjacency.indptr, candidates[nearest])
     if not len(at):
         return out
     linked = adjacency.indices[at]
-    weights = np.repeat(np.maximum(np.asarray(sims, np.float64)[nearest], 0.0),
-                        np.diff(indptr))
-    if len(linked) * len(candidates) <= _BROADCAST:  # a few links: one comparison
-        hit, slot = np.nonzero(linked[:, None] == candidates[None, :])
-    else:
-        order = np.argsort(candidates, kind="stable")
-        where, found = sorted_lookup(candidates[order], linked)
-        hit = np.flatnonzero(found)
-        slot = order[where[hit]]
+    weights = np.repeat(weights, np.diff(indptr))
+    order = np.argsort(candidates, kind="stable")
+    where, found = sorted_lookup(candidates[order], linked)
+    hit = np.flatnonzero(found)
+    slot = order[where[hit]]
     out[:, 0] = np.log1p(np.bincount(slot, weights=weights[hit], minlength=len(candidates)))
     out[:, 1] = np.log1p(np.bincount(slot, minlength=len(candidates)))
     return out

@@ -20,7 +20,13 @@ import scipy.sparse as sp
 from recommender.errors import ConfigError
 from recommender.search import kernel, loops
 from recommender.search.pruning import prune_rows, search_index, search_terms
-from recommender.search.topk import Candidates, best_of_entries, rank_entries, topk_rows
+from recommender.search.topk import (
+    Candidates,
+    best_of_entries,
+    rank_entries,
+    topk_of_entries,
+    topk_rows,
+)
 
 if TYPE_CHECKING:
     from recommender.config.build import BuildConfig
@@ -115,12 +121,9 @@ class Searcher:
         if not self.settings.pruned:
             if fast:
                 return self._exact_with_kernel(Q, k, own)
-            if Q.shape[0] == 1 and loops.AVAILABLE:  # a draft: topk_rows' one-row path
-                section = None if query_sections is None else np.asarray(query_sections)[:1]
-                cols, vals = best_of_entries(*self._row_products(Q, self.XT), k,
-                                             own=int(own[0]), candidates=candidates,
-                                             query_section=section)
-                return rank_entries(np.zeros(len(cols), dtype=np.int64), cols, vals, 1, k)
+            if Q.shape[0] == 1:  # a draft: its product row without a sparse matrix
+                return topk_of_entries(*self._row_products(Q, self.XT), k, own=int(own[0]),
+                                       candidates=candidates, query_sections=query_sections)
             return topk_rows(Q @ self.XT, k, row_ids=own, candidates=candidates,
                              query_sections=query_sections)
         queries = prune_rows(self._search_columns(Q), self.settings.query_terms or 0)
@@ -153,8 +156,8 @@ class Searcher:
             product = q @ postings
             return product.indices.astype(np.int64, copy=False), product.data
         dtype = np.result_type(q.dtype, postings.dtype)
-        acc = _scratch("acc", postings.shape[1], dtype)
-        touched = _scratch("touched", postings.shape[1], np.int64)
+        acc = scratch_buffer("acc", postings.shape[1], dtype)
+        touched = scratch_buffer("touched", postings.shape[1], np.int64)
         return loops.row_products(q.indices, q.data.astype(dtype, copy=False), postings.indptr,
                                   postings.indices, postings.data.astype(dtype, copy=False),
                                   acc, touched)
@@ -317,9 +320,9 @@ _DENSE_FROM = 4096
 _dense = threading.local()
 
 
-def _scratch(name: str, size: int, dtype: np.dtype[Any] | type) -> np.ndarray:
-    """This thread's zeroed buffer ``name`` of at least ``size`` items of ``dtype``; a
-    compiled loop that writes in it leaves it zeroed."""
+def scratch_buffer(name: str, size: int, dtype: np.dtype[Any] | type) -> np.ndarray:
+    """This thread's zeroed buffer ``name`` of ``size`` items of ``dtype`` (grown when
+    too short); a caller that writes in it clears what it set before returning."""
     buffer: np.ndarray | None = getattr(_dense, name, None)
     if buffer is None or len(buffer) < size or buffer.dtype != dtype:
         buffer = np.zeros(size, dtype=dtype)
@@ -328,12 +331,9 @@ def _scratch(name: str, size: int, dtype: np.dtype[Any] | type) -> np.ndarray:
 
 
 def _dense_row(n_features: int) -> np.ndarray:
-    """This thread's zeroed buffer of ``n_features`` float64s (grown when too short); a
-    caller scatters a query row into it and clears what it set before returning."""
-    buffer: np.ndarray | None = getattr(_dense, "row", None)
-    if buffer is None or len(buffer) < n_features:
-        buffer = _dense.row = np.zeros(n_features, dtype=np.float64)
-    return buffer[:n_features]
+    """This thread's zeroed buffer of ``n_features`` float64s, for a query row scattered
+    in and cleared after (:func:`scratch_buffer`)."""
+    return scratch_buffer("row", n_features, np.float64)
 
 
 def _entry_products(cols: np.ndarray, data: np.ndarray, columns: np.ndarray,

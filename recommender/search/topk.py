@@ -107,10 +107,8 @@ def topk_rows(
     n_rows, n_cols = scores.shape
     if n_rows == 1:  # a query: its best k found without sorting the row, then ordered
         own = -1 if row_ids is None else int(np.asarray(row_ids)[0])
-        section = None if query_sections is None else np.asarray(query_sections)[:1]
-        cols, vals = best_of_row(scores, k, own=own, candidates=candidates,
-                                 query_section=section)
-        return rank_entries(np.zeros(len(cols), dtype=np.int64), cols, vals, 1, k)
+        return topk_of_entries(scores.indices.astype(np.int64, copy=False), scores.data, k,
+                               own=own, candidates=candidates, query_sections=query_sections)
     scores.sort_indices()
     if scores.nnz > _DENSE_SHARE * n_rows * n_cols:
         return _topk_dense(scores, k, row_ids, candidates, query_sections)
@@ -137,6 +135,23 @@ def topk_rows(
         entry = starts[r] + c
         rows, cols, vals = rows[entry], cols[entry], vals[entry]
     return rank_entries(rows, cols, vals, n_rows, k)
+
+
+def topk_of_entries(
+    cols: np.ndarray,
+    vals: np.ndarray,
+    k: int,
+    *,
+    own: int = -1,
+    candidates: Candidates | None = None,
+    query_sections: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`topk_rows` of one row given as its (columns, values) entries: its best
+    ``k`` (:func:`best_of_entries`), ordered by :func:`best_first`, as (1, k) tables."""
+    section = None if query_sections is None else np.asarray(query_sections)[:1]
+    cols, vals = best_of_entries(cols, vals, k, own=own, candidates=candidates,
+                                 query_section=section)
+    return rank_entries(np.zeros(len(cols), dtype=np.int64), cols, vals, 1, k)
 
 
 def best_of_row(
