@@ -30,6 +30,7 @@ from recommender.errors import CorpusError, UnknownLanguageError
 from recommender.progress import Progress
 from recommender.records import Article
 from recommender.vectorize.counting import TermCounter, with_bigrams
+from recommender.vectorize.draft_terms import DraftTerms, merged_counts
 from recommender.vectorize.vocabulary import (
     document_frequencies,
     kept_terms,
@@ -195,6 +196,8 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
             except UnknownLanguageError:
                 continue
             added += analyzer.remember(words)
+            if not self.bigrams:
+                self._draft_terms_of().remember(analyzer, words)
         return added
 
     def _analyzer_for(self, article: Article) -> Analyzer:
@@ -278,17 +281,12 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         if "vocabulary_" not in self.__dict__:  # check_is_fitted costs ~20 us a draft
             check_is_fitted(self, "vocabulary_")
         analyze = self._analyzer_for(article)
-        title_ids = known_ids(self.vocabulary_, with_bigrams(analyze(article.title), self.bigrams))
-        body_ids = known_ids(self.vocabulary_, with_bigrams(analyze(article.body), self.bigrams))
+        title_ids, body_ids = self._term_ids(analyze, article.title), \
+            self._term_ids(analyze, article.body)
         tag_cols = np.unique(known_ids(self.tag_vocabulary_, normalize_tags(article.tags)))
-        title_cols, title_counts = np.unique(title_ids, return_counts=True)
-        body_cols, body_counts = np.unique(body_ids, return_counts=True)
         # title_weight * title + body, in float32 as the matrices of transform() hold it
-        cols = np.union1d(title_cols, body_cols)
-        tf = np.zeros(len(cols), dtype=np.float32)
-        tf[np.searchsorted(cols, title_cols)] += np.float32(self.title_weight) * title_counts
-        tf[np.searchsorted(cols, body_cols)] += body_counts
-        cols, tf = cols[tf > 0], tf[tf > 0]
+        cols, tf, title_cols, title_counts = merged_counts(title_ids, body_ids,
+                                                           np.float32(self.title_weight))
         weights, log, v = self.block_weights(), bool(self.sublinear_tf), len(self.vocabulary_)
         blocks = [
             (cols, weight_rows(tf, cols, self.idf_, weights["text"], log)),
@@ -303,6 +301,27 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         indices, data = indices[nonzero], data[nonzero]
         n_features = 2 * v + len(self.tag_vocabulary_)
         return sp.csr_matrix((data, indices, np.array([0, len(data)])), shape=(1, n_features))
+
+    def _term_ids(self, analyze: Analyzer, text: str) -> np.ndarray:
+        """Vocabulary ids of the known terms of ``text`` (bigrams after the words), by
+        raw token (:class:`DraftTerms`) unless bigrams need the terms themselves."""
+        if not self.bigrams:
+            ids = self._draft_terms_of().ids(analyze, text)
+            if ids is not None:
+                return ids
+        return known_ids(self.vocabulary_, with_bigrams(analyze(text), self.bigrams))
+
+    def _draft_terms_of(self) -> DraftTerms:
+        """The raw token -> id tables of drafts, for the current vocabulary."""
+        terms: DraftTerms | None = self.__dict__.get("_draft_terms")
+        if terms is None or terms.vocabulary is not self.vocabulary_:
+            terms = self._draft_terms = DraftTerms(self.vocabulary_)
+        return terms
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # a copy: the draft terms stay with this one
+        state.pop("_draft_terms", None)
+        return state
 
     def block_weights(self) -> dict[str, float]:
         """Share of the score given to each block: text, title and tags (they sum to 1)."""

@@ -1,0 +1,92 @@
+"""A draft's term ids by raw token (DraftTerms) and its compiled counts, against the
+analyzer and numpy paths they replace."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recommender.analysis import get_analyzer
+from recommender.records import Article
+from recommender.vectorize.draft_terms import DraftTerms, merged_counts, merged_counts_numpy
+from recommender.vectorize.vectorizer import ArticleVectorizer
+from recommender.vectorize.vocabulary import known_ids
+
+WORDS = ["l'eau", "barrages", "barrage", "Sécheresse", "le", "the", "dams", "dam", "été",
+         "aujourd'hui", "qu'il", "x", "2024", "inconnu", "NEVER-SEEN", "rivières", "rivière"]
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> dict[str, int]:
+    analyze = get_analyzer("fr")
+    terms = sorted({t for w in WORDS[:8] for t in analyze(w)})
+    return {t: i for i, t in enumerate(terms)}
+
+
+@settings(max_examples=80, deadline=None)
+@given(words=st.lists(st.sampled_from(WORDS), max_size=40),
+       language=st.sampled_from(["fr", "en"]))
+def test_ids_equal_the_analyzer_path(vocabulary, words, language):
+    analyze = get_analyzer(language)
+    terms = DraftTerms(vocabulary)
+    text = " ".join(words)
+    expected = known_ids(vocabulary, analyze(text))
+    first = terms.ids(analyze, text)  # learns the tokens
+    again = terms.ids(analyze, text)  # reads them
+    np.testing.assert_array_equal(first, expected)
+    np.testing.assert_array_equal(again, expected)
+
+
+def test_a_full_table_starts_afresh(vocabulary, monkeypatch):
+    monkeypatch.setattr(DraftTerms, "MAX_TOKENS", 4)
+    analyze = get_analyzer("fr")
+    terms = DraftTerms(vocabulary)
+    for text in ["l'eau barrages", "dams été 2024 rivières", "Sécheresse barrage le x"]:
+        np.testing.assert_array_equal(terms.ids(analyze, text),
+                                      known_ids(vocabulary, analyze(text)))
+        assert len(terms._tables["fr"]) <= 4
+    assert terms.remember(analyze, ["eau"]) >= 0
+
+
+def test_remember_fills_half_the_table(vocabulary, monkeypatch):
+    monkeypatch.setattr(DraftTerms, "MAX_TOKENS", 6)
+    analyze = get_analyzer("fr")
+    terms = DraftTerms(vocabulary)
+    assert terms.remember(analyze, ["barrages", "eau", "barrages", "dams", "été"]) == 3
+    assert terms.remember(analyze, ["rivière"]) == 0  # half full: room left for drafts
+    assert set(terms._tables["fr"]) == {"barrages", "eau", "dams"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=st.lists(st.integers(0, 30), max_size=25),
+       body=st.lists(st.integers(0, 30), max_size=60),
+       weight=st.sampled_from([0.0, 0.3, 1.0, 1.7, 2.0, 3.3]))
+def test_merged_counts_equal_numpy(title, body, weight):
+    t, b, w = np.array(title, np.int64), np.array(body, np.int64), np.float32(weight)
+    got = merged_counts(t, b, w)
+    expected = merged_counts_numpy(t, b, w)
+    for g, e in zip(got, expected, strict=True):
+        assert g.dtype == e.dtype
+        np.testing.assert_array_equal(g, e)
+
+
+def test_vectorizer_pickles_without_its_tables(corpus):
+    vec = ArticleVectorizer().fit(corpus)
+    draft = Article(id="d", title="Barrages et sécheresse", body="L'eau manque.",
+                    language="fr")
+    row = vec.transform_one(draft)
+    assert "_draft_terms" in vec.__dict__
+    copy = pickle.loads(pickle.dumps(vec))  # noqa: S301 - our own object, as joblib sends it
+    assert "_draft_terms" not in copy.__dict__ and "_draft_terms" in vec.__dict__
+    assert (copy.transform_one(draft) != row).nnz == 0
+
+
+def test_bigrams_keep_the_analyzer_path(corpus):
+    vec = ArticleVectorizer(bigrams=True, max_df=1.0).fit(corpus)
+    draft = corpus[0]
+    assert (vec.transform_one(draft) != vec.transform([draft])).nnz == 0
+    assert "_draft_terms" not in vec.__dict__
