@@ -135,3 +135,25 @@ def related_records(ids: Iterable[str], scores: Iterable[float], titles: Iterabl
         _SET_EXPLANATION(record, _EXPLANATION)
         append(record)
     return out
+
+
+def box_records(ids: Iterable[str], scores: Iterable[float], titles: Iterable[str],
+                similarities: Iterable[float], reasons: Iterable[str]) -> list[Related]:
+    """:func:`related_records` with each record's reason given (a box read whole from
+    the table of default boxes: editor links, similar items and fills)."""
+    if not _SLOTS_MATCH:  # pragma: no cover - Related's fields changed
+        return list(map(Related, ids, scores, titles, similarities, reasons))
+    new = object.__new__
+    out: list[Related] = []
+    append = out.append
+    for i, score, title, similarity, reason in zip(ids, scores, titles, similarities,
+                                                   reasons, strict=False):
+        record = new(Related)
+        _SET_ID(record, i)
+        _SET_SCORE(record, score)
+        _SET_TITLE(record, title)
+        _SET_SIMILARITY(record, similarity)
+        _SET_REASON(record, reason)
+        _SET_EXPLANATION(record, _EXPLANATION)
+        append(record)
+    return out

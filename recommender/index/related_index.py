@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from recommender.config.build import BuildConfig
 from recommender.index import answers, building, storage, updates
 from recommender.index.articles import ArticleTable
+from recommender.index.box_table import BoxTable
 from recommender.index.catalogue import publication_day
 from recommender.index.graph import NeighbourGraph
 from recommender.index.parts import IndexParts
@@ -59,6 +60,8 @@ class RelatedIndex:
         self.ranking = Ranking.from_config(config)
         self._parts = parts
         self._query = query or QueryConfig()
+        self._boxes: BoxTable | None = None  # the default boxes, computed by warm()
+        self._warmed = False
 
     # -- the parts ------------------------------------------------------------------------
     @property
@@ -151,8 +154,16 @@ class RelatedIndex:
         field, e.g. ``min_score=0.05, only_older=True``) on top.
 
         Reads the stored neighbour row; when the rules leave fewer than ``k`` of it, the
-        answer is searched exactly from the vectors instead.
+        answer is searched exactly from the vectors instead. After :meth:`warm`, a box
+        under the default rules of up to 10 items is read from a table of every
+        article's box (:mod:`~recommender.index.box_table`), with the same answer.
         """
+        boxes = self._boxes
+        if (boxes is not None and query is None and not options and type(k) is int
+                and boxes.parts is self._parts and boxes.query is self._query):
+            held = boxes.held(article_id, k)  # the default box, read from the table
+            if held is not None:
+                return held
         check_k(k)
         parts = self._parts
         table = parts.table
@@ -206,6 +217,12 @@ class RelatedIndex:
         if not isinstance(value, QueryConfig):
             raise TypeError(f"expected a QueryConfig, got {type(value).__name__}")
         self._query = value
+        self._refresh_boxes()
+
+    def _refresh_boxes(self) -> None:
+        """Compute the default boxes again after a change, when :meth:`warm` had."""
+        if self._warmed:
+            self._boxes = BoxTable.compute(self._parts, self._query)
 
     def _rules(self, query: QueryConfig | None, options: dict[str, Any], method: str
                ) -> QueryConfig:
@@ -250,6 +267,7 @@ class RelatedIndex:
         if arts:
             self._parts = updates.with_added(self._parts, arts, self.config, self.ranking,
                                              replace=replace)
+            self._refresh_boxes()
 
     def update(self, articles: Iterable[Article]) -> None:
         """Replace indexed articles by new versions (new ids are added)."""
@@ -262,6 +280,7 @@ class RelatedIndex:
             parts = self._parts
             self._parts = IndexParts(parts.table.without(ids), parts.graph, parts.space,
                                      parts.learned)
+            self._refresh_boxes()
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str], *, model_card: str | None = None) -> Path:
@@ -298,12 +317,16 @@ class RelatedIndex:
     def warm(self) -> RelatedIndex:
         """Build now what queries build on first use: the searcher's transposed matrix
         (and pruned postings), the fallback's newest-first orders (per section), the
-        analyzers' cache of the index's own words (up to 100,000), then run
-        one ``related`` and one ``similar`` query for the rest (tens of seconds at a
-        million articles when paid by the first draft). Returns the index itself."""
+        analyzers' cache of the index's own words (up to 100,000), every article's box
+        under the default rules (:mod:`~recommender.index.box_table`; computed again
+        after each change), then run one ``related`` and one ``similar`` query for the
+        rest (tens of seconds at a million articles when paid by the first draft).
+        Returns the index itself."""
         self._parts.space.searcher.warm()
         table = self._parts.table
         table.warm()
+        self._warmed = True
+        self._boxes = BoxTable.compute(self._parts, self._query)
         if len(table):
             # the index's own words, analysed once now instead of by the first drafts
             self._parts.space.vectorizer.warm_analyzers(table.language_names)

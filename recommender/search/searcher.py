@@ -217,6 +217,13 @@ def pair_dots(
 _RUNS_FROM = 8
 
 
+def grouped_pair_dots(Q: sp.csr_matrix, q_rows: np.ndarray, X: sp.csr_matrix,
+                      x_rows: np.ndarray) -> np.ndarray:
+    """:func:`pair_dots` of pairs grouped by query row, however few per row, summed as
+    :func:`row_dots` sums them (a box's editor links, every article's at once)."""
+    return _run_dots(Q, np.asarray(q_rows, np.int64), X, np.asarray(x_rows, np.int64))
+
+
 def _run_dots(Q: sp.csr_matrix, q_rows: np.ndarray, X: sp.csr_matrix,
               x_rows: np.ndarray) -> np.ndarray:
     """:func:`pair_dots` a run of equal ``q_rows`` at a time (a build block's pool of
