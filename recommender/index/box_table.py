@@ -35,8 +35,10 @@ __all__ = ["BOX_SIZE", "BoxTable", "covers"]
 #: items per box the table holds: ``related(id, k)`` reads it for ``k`` up to this
 BOX_SIZE = 10
 
-#: rows computed together (bounds the passes' memory: ~40 MB at K=50)
+#: rows computed together (bounds the passes' memory: ~40 MB at K=50), and rows filled
+#: together (a window of 64 candidates against 10 items shown)
 _CHUNK_ROWS = 1 << 16
+_FILL_ROWS = 1 << 16
 
 _CURATED, _SIMILAR, _FALLBACK = range(3)
 
@@ -314,7 +316,10 @@ class _Boxes:
         keys = np.stack([sections, languages], axis=1)
         groups, group_of = np.unique(keys, axis=0, return_inverse=True)
         for g, (section, language) in enumerate(groups.tolist()):
-            self._fill_group(rows[group_of.ravel() == g], int(section), int(language))
+            members = rows[group_of.ravel() == g]
+            for start in range(0, len(members), _FILL_ROWS):  # ~50 MB of masks at most
+                self._fill_group(members[start:start + _FILL_ROWS], int(section),
+                                 int(language))
 
     def _orderings(self, section: int, language: int) -> tuple[np.ndarray, bool]:
         """The fill candidates of a group of sources, in order (each once), cut to a
