@@ -17,7 +17,8 @@ from recommender.vectorize.vectorizer import ArticleVectorizer
 from recommender.vectorize.vocabulary import known_ids
 
 WORDS = ["l'eau", "barrages", "barrage", "Sécheresse", "le", "the", "dams", "dam", "été",
-         "aujourd'hui", "qu'il", "x", "2024", "inconnu", "NEVER-SEEN", "rivières", "rivière"]
+         "aujourd'hui", "qu'il", "x", "2024", "inconnu", "NEVER-SEEN", "rivières", "rivière",
+         "cœur", "ÀÉ", "3,5", "Ελλάδα", "naïve"]
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,10 @@ def test_remember_fills_half_the_table(vocabulary, monkeypatch):
     terms = DraftTerms(vocabulary)
     assert terms.remember(analyze, ["barrages", "eau", "barrages", "dams", "été"]) == 3
     assert terms.remember(analyze, ["rivière"]) == 0  # half full: room left for drafts
-    assert set(terms._tables["fr"]) == {"barrages", "eau", "dams"}
+    assert set(terms._tables["fr"]) == {b"barrages", b"eau", b"dams"}  # the byte keys
+    text = "barrages cœur Ελλάδα barrage"
+    np.testing.assert_array_equal(terms.ids(analyze, text),
+                                  known_ids(vocabulary, analyze(text)))
 
 
 @settings(max_examples=150, deadline=None)

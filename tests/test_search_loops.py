@@ -87,3 +87,26 @@ def test_a_drafts_search_equals_the_scipy_path(seed, pruned, k, levels, sectione
     reference = numpy_only(search)
     for got, expected in zip(compiled, reference, strict=True):
         np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), m=st.integers(0, 12), levels=st.integers(1, 4),
+       shuffled=st.booleans())
+def test_strongest_of_a_row_equals_prune_rows(seed, m, levels, shuffled):
+    from recommender.search.pruning import prune_rows, strongest_of_row
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 20))
+    indices = np.sort(rng.choice(40, size=n, replace=False)).astype(np.int32)
+    data = (rng.integers(1, levels + 1, size=n) / levels).astype(np.float32)  # ties
+    row = sp.csr_matrix((data, indices, np.array([0, n])), shape=(1, 40))
+    expected = prune_rows(row, m)
+    if shuffled:
+        order = rng.permutation(n)
+        indices, data = indices[order], data[order]
+    got_indices, got_data = strongest_of_row(indices, data, m)
+    if n <= m:  # kept as given
+        assert sorted(got_indices.tolist()) == expected.indices.tolist()
+        return
+    np.testing.assert_array_equal(got_indices, expected.indices)
+    np.testing.assert_array_equal(got_data, expected.data)

@@ -37,6 +37,20 @@ def prune_rows(X: sp.csr_matrix, m: int) -> sp.csr_matrix:
     return pruned
 
 
+def strongest_of_row(indices: np.ndarray, data: np.ndarray, m: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`prune_rows` of one row given as its entries (a draft's), without a sparse
+    matrix: the ``m`` largest weights, in column order, ties to the lower column."""
+    if len(data) <= m:
+        return indices, data
+    if len(indices) > 1 and not bool(np.all(indices[1:] > indices[:-1])):
+        by_column = np.argsort(indices, kind="stable")
+        indices, data = indices[by_column], data[by_column]
+    order = np.argsort(1.0 - data.astype(np.float64), kind="stable")
+    keep = np.sort(order[:m])
+    return indices[keep], data[keep]
+
+
 def strongest_terms(X: sp.csr_matrix, m: int, rows_per_slice: int = 65_536) -> sp.csr_matrix:
     """:func:`prune_rows` a slice of rows at a time, so a million rows need little memory."""
     if m <= 0 or np.diff(X.indptr).max(initial=0) <= m:

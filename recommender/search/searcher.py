@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from recommender.errors import ConfigError
 from recommender.search import kernel, loops
-from recommender.search.pruning import prune_rows, search_index, search_terms
+from recommender.search.pruning import prune_rows, search_index, search_terms, strongest_of_row
 from recommender.search.topk import (
     Candidates,
     best_of_entries,
@@ -126,17 +126,20 @@ class Searcher:
                                        candidates=candidates, query_sections=query_sections)
             return topk_rows(Q @ self.XT, k, row_ids=own, candidates=candidates,
                              query_sections=query_sections)
-        queries = prune_rows(self._search_columns(Q), self.settings.query_terms or 0)
         pool = int(POOL_FACTOR * k)
-        if fast:
-            local, cols, _ = kernel.best_entries(queries, self.postings, pool, own)
-        elif Q.shape[0] == 1:  # a draft: its pool, in row order (about 3% faster similar())
+        if Q.shape[0] == 1 and not fast:  # a draft: its pool, in row order (3% faster)
+            q = self._search_columns(Q)
             section = None if query_sections is None else np.asarray(query_sections)[:1]
-            cols, _ = best_of_entries(*self._row_products(queries, self.postings), pool,
+            terms = strongest_of_row(q.indices, q.data, self.settings.query_terms or 0)
+            cols, _ = best_of_entries(*self._products(*terms, self.postings), pool,
                                       own=int(own[0]), candidates=candidates,
                                       query_section=section)
             cols = np.sort(cols)
             local = np.zeros(len(cols), dtype=np.int64)
+            return rank_entries(local, cols, pair_dots(Q, local, self.X, cols), 1, k)
+        queries = prune_rows(self._search_columns(Q), self.settings.query_terms or 0)
+        if fast:
+            local, cols, _ = kernel.best_entries(queries, self.postings, pool, own)
         else:
             found, _ = topk_rows(queries @ self.postings, pool, row_ids=own,
                                  candidates=candidates, query_sections=query_sections)
@@ -145,20 +148,28 @@ class Searcher:
         local = local.astype(np.int64)
         return rank_entries(local, cols, pair_dots(Q, local, self.X, cols), Q.shape[0], k)
 
-    @staticmethod
-    def _row_products(q: sp.csr_matrix, postings: sp.csr_matrix
+    @classmethod
+    def _row_products(cls, q: sp.csr_matrix, postings: sp.csr_matrix
                       ) -> tuple[np.ndarray, np.ndarray]:
         """The non-empty entries of one query row times ``postings`` (``X.T`` or its
-        pruned version): (columns, values), in no order. Compiled
+        pruned version): (columns, values), in no order (:meth:`_products`)."""
+        return cls._products(q.indices, q.data, postings)
+
+    @staticmethod
+    def _products(indices: np.ndarray, data: np.ndarray, postings: sp.csr_matrix
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """A query row given as its entries times ``postings``. Compiled
         (:func:`~recommender.search.loops.row_products`), the same sums as scipy's
         product, which is the path without numba."""
+        dtype = np.result_type(data.dtype, postings.dtype)
         if not loops.AVAILABLE:
+            q = sp.csr_matrix((data, indices, np.array([0, len(data)])),
+                              shape=(1, postings.shape[0]))
             product = q @ postings
             return product.indices.astype(np.int64, copy=False), product.data
-        dtype = np.result_type(q.dtype, postings.dtype)
         acc = scratch_buffer("acc", postings.shape[1], dtype)
         touched = scratch_buffer("touched", postings.shape[1], np.int64)
-        return loops.row_products(q.indices, q.data.astype(dtype, copy=False), postings.indptr,
+        return loops.row_products(indices, data.astype(dtype, copy=False), postings.indptr,
                                   postings.indices, postings.data.astype(dtype, copy=False),
                                   acc, touched)
 
