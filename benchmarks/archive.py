@@ -133,6 +133,18 @@ def serve(corpus: Path, index_dir: Path, queries: int, overlap_rows: int = 0) ->
         lat.append(time.perf_counter_ns() - t)
     out["similar_p50_ms"], out["similar_p99_ms"] = (float(np.percentile(lat, q)) / 1e6
                                                     for q in (50, 99))
+    # what a server does before it says ready: warm() (X.T, the orders, the analyzers'
+    # words, every default box), then related() reads the boxes
+    t = time.perf_counter()
+    index.warm()
+    out["warm_s"] = time.perf_counter() - t
+    lat = []
+    for i in picks:
+        t0 = time.perf_counter_ns()
+        index.related(ids[i], k=10)
+        lat.append(time.perf_counter_ns() - t0)
+    out["related_warm_p50_us"], out["related_warm_p99_us"] = (
+        float(np.percentile(lat, q)) / 1e3 for q in (50, 99))
     if overlap_rows:
         out["overlap_rows"] = overlap_rows
         out["overlap_at_k_pruned_vs_exact"] = pruned_overlap(index, min(overlap_rows, len(ids)))
