@@ -300,7 +300,8 @@ class ArticleVectorizer(TransformerMixin, BaseEstimator):
         nonzero = data != 0
         indices, data = indices[nonzero], data[nonzero]
         n_features = 2 * v + len(self.tag_vocabulary_)
-        return sp.csr_matrix((data, indices, np.array([0, len(data)])), shape=(1, n_features))
+        indptr = np.array([0, len(data)], dtype=np.int32)  # int32 as indices: 8 us less
+        return sp.csr_matrix((data, indices, indptr), shape=(1, n_features))
 
     def _term_ids(self, analyze: Analyzer, text: str) -> np.ndarray:
         """Vocabulary ids of the known terms of ``text`` (bigrams after the words), by
