@@ -154,24 +154,6 @@ def topk_of_entries(
     return rank_entries(np.zeros(len(cols), dtype=np.int64), cols, vals, 1, k)
 
 
-def best_of_row(
-    scores: sp.csr_matrix,
-    k: int,
-    *,
-    own: int = -1,
-    candidates: Candidates | None = None,
-    query_section: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` best (column, value) entries of a one-row score matrix, in no order:
-    the same set :func:`best_first` would rank first, found without sorting the row.
-
-    What it buys: ``similar()`` searches one row of up to ~50k entries (exact mode, 100k
-    articles), whose column sort alone cost as much as the rest of the query.
-    """
-    return best_of_entries(scores.indices.astype(np.int64, copy=False), scores.data, k,
-                           own=own, candidates=candidates, query_section=query_section)
-
-
 def best_of_entries(
     cols: np.ndarray,
     vals: np.ndarray,
@@ -181,7 +163,12 @@ def best_of_entries(
     candidates: Candidates | None = None,
     query_section: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`best_of_row` of one row given as its (columns, values) entries."""
+    """The ``k`` best of one row's (columns, values) entries, in no order: the same set
+    :func:`best_first` would rank first, found without sorting the row.
+
+    What it buys: ``similar()`` searches one row of up to ~50k entries (exact mode, 100k
+    articles), whose column sort alone cost as much as the rest of the query.
+    """
     keep = (vals > 0) & (cols != own)
     if candidates is not None:
         keep[keep] = candidates.mask(cols[keep], query_section)
