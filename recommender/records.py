@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from typing import cast
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,27 +122,14 @@ def related_records(ids: Iterable[str], scores: Iterable[float], titles: Iterabl
     checks it against keyword construction, so a new or reordered field of Related cannot
     go unnoticed (and :data:`_SLOTS_MATCH` turns the fast path off).
     """
-    if not _SLOTS_MATCH:  # pragma: no cover - Related's fields changed
-        return list(map(Related, ids, scores, titles, similarities))
-    new = object.__new__
-    out: list[Related] = []
-    append = out.append
-    for i, score, title, similarity in zip(ids, scores, titles, similarities, strict=False):
-        record = new(Related)
-        _SET_ID(record, i)
-        _SET_SCORE(record, score)
-        _SET_TITLE(record, title)
-        _SET_SIMILARITY(record, similarity)
-        _SET_REASON(record, _REASON)
-        _SET_EXPLANATION(record, _EXPLANATION)
-        append(record)
-    return out
+    return box_records(ids, scores, titles, similarities, itertools.repeat(cast(str, _REASON)))
 
 
 def box_records(ids: Iterable[str], scores: Iterable[float], titles: Iterable[str],
-                similarities: Iterable[float], reasons: Iterable[str]) -> list[Related]:
+                similarities: Iterable[float | None], reasons: Iterable[str]) -> list[Related]:
     """:func:`related_records` with each record's reason given (a box read whole from
-    the table of default boxes: editor links, similar items and fills)."""
+    the table of default boxes: editor links, similar items and fills); the loop both
+    build their records with."""
     if not _SLOTS_MATCH:  # pragma: no cover - Related's fields changed
         return list(map(Related, ids, scores, titles, similarities, reasons))
     new = object.__new__
