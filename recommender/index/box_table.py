@@ -26,7 +26,12 @@ import numpy as np
 from recommender.index.articles import ArticleTable
 from recommender.index.parts import IndexParts
 from recommender.query.config import QueryConfig
-from recommender.query.filters import UNKNOWN_LANGUAGE, Source, acceptance
+from recommender.query.filters import (
+    UNKNOWN_LANGUAGE,
+    Source,
+    acceptance,
+    same_language_applies,
+)
 from recommender.records import REASONS, Related, box_records
 from recommender.search.searcher import grouped_pair_dots
 
@@ -76,10 +81,6 @@ class BoxTable:
         object.__setattr__(self, "_counts", self.counts.tolist())
         object.__setattr__(self, "_lengths", self.lengths.tolist())
 
-    @property
-    def size(self) -> int:
-        return int(self.positions.shape[1])
-
     def held(self, article_id: str, k: int) -> list[Related] | None:
         """The first ``k`` items of the article's box, or None when the table does not
         answer (an unknown id, ``k`` out of its range)."""
@@ -126,17 +127,6 @@ def _static_mask(table: ArticleTable, query: QueryConfig) -> np.ndarray:
     return np.ones(table.n_rows, dtype=bool) if test is None else test(everyone)
 
 
-def _same_language_applies(table: ArticleTable, query: QueryConfig,
-                           rows: np.ndarray) -> np.ndarray:
-    """Per source row, whether ``same_language`` filters its box (as ``acceptance``
-    decides: always with several languages, else only for a row of no language)."""
-    if not query.same_language:
-        return np.zeros(rows.shape, dtype=bool)
-    if len(table.language_names) > 1:
-        return np.ones(rows.shape, dtype=bool)
-    return table.languages[rows] < 0
-
-
 def _relative_mask(table: ArticleTable, query: QueryConfig, rows: np.ndarray,
                    candidates: np.ndarray) -> np.ndarray:
     """The rules relative to the source (never itself, nor a translation of it; its
@@ -149,8 +139,9 @@ def _relative_mask(table: ArticleTable, query: QueryConfig, rows: np.ndarray,
         keep &= (group < 0) | (codes[candidates] != group)
     if query.same_language:
         languages = table.languages
-        keep &= ~_same_language_applies(table, query, rows) | (
-            languages[candidates] == languages[rows])
+        source = languages[rows]
+        keep &= ~same_language_applies(table, query, source) | (
+            languages[candidates] == source)
     if query.only_older or query.max_age_days is not None:
         published = table.published
         source_date, dates = published[rows], published[candidates]
@@ -309,8 +300,8 @@ class _Boxes:
         rows = np.flatnonzero(short)
         if not len(rows):
             return
-        languages = np.where(_same_language_applies(table, query, rows),
-                             table.languages[rows], -2)
+        codes = table.languages[rows]
+        languages = np.where(same_language_applies(table, query, codes), codes, -2)
         sections = table.folded_sections[rows] if "section_latest" in query.fallback else \
             np.full(len(rows), -1)
         keys = np.stack([sections, languages], axis=1)

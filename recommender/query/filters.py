@@ -103,8 +103,19 @@ def _language_tests(tests: list[Test], table: ArticleTable, query: QueryConfig,
         tests.append(lambda p: languages[p] == code)
     if source.language == UNKNOWN_LANGUAGE:
         return
-    if query.same_language and (len(table.language_names) > 1 or source.language < 0):
+    if same_language_applies(table, query, np.asarray(source.language)):
         tests.append(lambda p: languages[p] == source.language)
+
+
+def same_language_applies(table: ArticleTable, query: QueryConfig,
+                          languages: np.ndarray) -> np.ndarray:
+    """Per source language code, whether ``same_language`` filters its box: always with
+    several languages in the table, else only for a source of no language (-1)."""
+    if not query.same_language:
+        return np.zeros(languages.shape, dtype=bool)
+    if len(table.language_names) > 1:
+        return np.ones(languages.shape, dtype=bool)
+    return languages < 0
 
 
 def _date_tests(tests: list[Test], table: ArticleTable, query: QueryConfig,
