@@ -89,7 +89,7 @@ def test_boxes_equal_the_plain_code(indexes: list[RelatedIndex],
     monkeypatch.setattr(answers, "_FALLBACK_CHUNKS", (4096,))  # as before: 4096 at a time
     monkeypatch.setattr(answers, "_CopyCheck", _LoopCopyCheck)
     monkeypatch.setattr(NeighbourGraph, "row", _plain_row)
-    monkeypatch.setattr(records, "_SLOTS_MATCH", False)  # records through __init__
+    monkeypatch.setattr(records, "_TWIN_MATCHES", False)  # records through __init__
     monkeypatch.setattr(searcher, "_DENSE_FROM", 10**12)  # every query row by search
     monkeypatch.setattr(searcher, "_FEW_ROWS", -1)  # every row_dots through gather_products
     plain = [_every_box(index) for index in indexes]
