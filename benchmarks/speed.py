@@ -28,8 +28,9 @@ and one that fails or overruns its time budget is reported as such while the run
 - ``--modes auto`` (or ``default``) builds with ``BuildConfig()`` exactly as it is
   (``query_terms="auto"``, its own K); the report says which search auto chose.
 - Serving (fresh processes): ``related()`` under the index's default rules and under
-  ``QueryConfig.plain()``, interleaved id by id with a bare read of the stored row
-  (``neighbors[row]`` + ``scores[row]``, and the same with its ids as strings); the first
+  ``QueryConfig.plain()``, alternated with a bare read of the stored row
+  (``neighbors[row]`` + ``scores[row]``, and the same with its ids as strings), each call
+  on its own random ids (and once more all four on one id, "[same id]"); the first
   ``similar()`` after ``load(warm=True)`` and after a plain load.
 
     python benchmarks/speed.py --sizes 10000,100000 --json /tmp/speed.json --readme
@@ -281,7 +282,7 @@ def child_ours_serve(spec: dict[str, Any], sampler: _TreeSampler | None) -> None
     _emit(event="first_query", warm=False, similar_ms=(time.perf_counter() - t) * 1e3)
     index.warm()  # as a server does (IndexHandle) before it takes queries
     ids = index.ids
-    pos = _positions(len(ids), spec["queries"], spec["seed"])
+    pos = _positions(len(ids), 4 * spec["queries"], spec["seed"])  # 4 calls, own ids
     for name, seconds in _time_related(index, [ids[p] for p in pos], k, deadline).items():
         _emit_latency(name, seconds, 1e6, unit="µs")
     seconds = _time_calls(lambda a: index.similar(a, k=k), drafts, deadline)
@@ -292,8 +293,14 @@ def _time_related(index: Any, ids: list[str], k: int, deadline: float
                   ) -> dict[str, list[float]]:  # fmt: skip
     """``related()`` under the index's default rules and under ``QueryConfig.plain()``,
     and a bare read of the stored row (``neighbors[row]`` + ``scores[row]``; and the same
-    with the row's ids as strings and its scores as floats, the least an answer holds),
-    interleaved id by id so a busy spell of the machine hits all four alike."""
+    with the row's ids as strings and its scores as floats, the least an answer holds).
+
+    The four calls alternate, so a busy spell of the machine hits all alike, but each
+    call reads its own ids (``ids`` dealt round): a call on the id another call has
+    just read would find that article's memory in the CPU cache, as no server request
+    does. The same-id order of earlier runs (related first, the bare reads after it on
+    the same id) is timed too, under names ending in ``[same id]``, for comparison.
+    """
     from recommender.query.config import QueryConfig
 
     plain = QueryConfig.plain()
@@ -320,14 +327,23 @@ def _time_related(index: Any, ids: list[str], k: int, deadline: float
             fn(i)
     out: dict[str, list[float]] = {name: [] for name in calls}
     clock = time.perf_counter_ns
-    for i in ids:
-        for name, fn in calls.items():
+    width = len(calls)
+    for start in range(0, len(ids) - width + 1, width):  # its own id for each call
+        for (name, fn), i in zip(calls.items(), ids[start:start + width], strict=True):
             t = clock()
             fn(i)
             out[name].append((clock() - t) / 1e9)
         if time.perf_counter() > deadline:
             break
-    return out
+    same = {f"{name} [same id]": [] for name in calls}
+    for i in ids[:len(ids) // width]:  # every call on the same id, related first
+        for name, fn in calls.items():
+            t = clock()
+            fn(i)
+            same[f"{name} [same id]"].append((clock() - t) / 1e9)
+        if time.perf_counter() > deadline:
+            break
+    return out | same
 
 
 def _topk_table(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int,
@@ -1123,8 +1139,13 @@ def goals13(sizes: dict[int, list[Result]]) -> list[list[str]]:
         value = rat.get(f"ours-{m} related() / row + ids read, p50")
         if not rel or not row:
             return "not measured"
-        return (f"{rel['p50']:.1f} vs {row['p50']:.1f} µs: "
-                + verdict(value, RELATED_GOAL))
+        text = f"{rel['p50']:.1f} vs {row['p50']:.1f} µs: " + verdict(value, RELATED_GOAL)
+        rel_same = r.latency.get("related [same id]")
+        row_same = r.latency.get("row + ids read [same id]")
+        if rel_same and row_same and row_same["p50"] > 0:
+            text += (f"; same id, related first: {rel_same['p50']:.1f} vs "
+                     f"{row_same['p50']:.1f} µs, {rel_same['p50'] / row_same['p50']:.2f}×")
+        return text
 
     vec = rat.get("ours / sklearn TfidfVectorizer, vectorize (same process)")
     rows = [
@@ -1215,10 +1236,13 @@ the notes say it resolved to, and its own K). **baseline** = issue 13's exact ba
 one thread), the all-pairs equivalent of our build; run after its latency queries and,
 when its budget runs out, stopped and PROJECTED from its measured rate (the notes say so).
 `related()` is timed under the index's default rules (what a site's box gets) and under
-`QueryConfig.plain()` (the stored row as ranked), interleaved id by id with a bare read
-of the stored row: `neighbors[row]` + `scores[row]` after the id's dict lookup ("row
-read"), and the same turned into the row's ids (strings) and scores (floats), the least
-an answer holds ("row + ids read"); the goal ratio is against the latter. First query:
+`QueryConfig.plain()` (the stored row as ranked), alternated with a bare read of the
+stored row: `neighbors[row]` + `scores[row]` after the id's dict lookup ("row read"), and
+the same turned into the row's ids (strings) and scores (floats), the least an answer
+holds ("row + ids read"); the goal ratio is against the latter. The four calls alternate
+but each reads its own random ids: on one id, the call after another finds the article's
+memory in the CPU cache, as no server request does (that same-id order, related first,
+is also timed, under names ending in "[same id]"). First query:
 a fresh process times `load(mmap=True, warm=True)` and then its first `similar()`."""
 
 
