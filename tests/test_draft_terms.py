@@ -11,8 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recommender.analysis import get_analyzer
+from recommender.compiled import AVAILABLE
 from recommender.records import Article
-from recommender.vectorize.draft_terms import DraftTerms, merged_counts, merged_counts_numpy
+from recommender.vectorize import draft_terms
+from recommender.vectorize.draft_terms import (
+    _UNSEEN,
+    DraftTerms,
+    PackedTokens,
+    merged_counts,
+    merged_counts_numpy,
+)
 from recommender.vectorize.vectorizer import ArticleVectorizer
 from recommender.vectorize.vocabulary import known_ids
 
@@ -55,7 +63,7 @@ def test_a_full_table_starts_afresh(vocabulary, monkeypatch):
 
 def test_remember_fills_half_the_table(vocabulary, monkeypatch):
     monkeypatch.setattr(DraftTerms, "MAX_TOKENS", 6)
-    analyze = get_analyzer("fr")
+    analyze = get_analyzer("fr", stop_words=False)  # no stop words to remember first
     terms = DraftTerms(vocabulary)
     assert terms.remember(analyze, ["barrages", "eau", "barrages", "dams", "été"]) == 3
     assert terms.remember(analyze, ["rivière"]) == 0  # half full: room left for drafts
@@ -94,3 +102,72 @@ def test_bigrams_keep_the_analyzer_path(corpus):
     draft = corpus[0]
     assert (vec.transform_one(draft) != vec.transform([draft])).nnz == 0
     assert "_draft_terms" not in vec.__dict__
+
+
+def test_remember_starts_with_the_stop_words(vocabulary):
+    analyze = get_analyzer("fr")
+    terms = DraftTerms(vocabulary)
+    terms.remember(analyze, ["barrages"])
+    table = terms._tables["fr"]
+    assert b"le" in table and b"barrages" in table
+    assert table[b"le"] == -1  # a stop word gives no term
+
+
+_byte = st.sampled_from(b"ab\xe9'0")
+_key = st.binary(min_size=1, max_size=14).map(lambda b: b.replace(b" ", b"_")) | \
+    st.lists(_byte, min_size=1, max_size=12).map(bytes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(keys=st.lists(_key, max_size=60, unique=True), extra=st.lists(_key, max_size=40),
+       data=st.data())
+def test_packed_lookup_is_the_dictionary(keys, extra, data):
+    """Byte for byte: keys, their prefixes and extensions (beyond the 8 bytes a slot
+    holds too), unknown keys; str keys are left out of the snapshot."""
+    table: dict[str | bytes, int] = {k: i - 2 for i, k in enumerate(keys)}
+    table["str key"] = 7
+    packed = PackedTokens.of(table)
+    near = [k[:-1] for k in keys if len(k) > 1] + [k + b"a" for k in keys]
+    pool = keys + extra + near
+    tokens = data.draw(st.lists(st.sampled_from(pool), max_size=80)) if pool else []
+    expected = [table.get(t, _UNSEEN) for t in tokens]
+    assert packed.lookup(tokens).tolist() == expected
+
+
+@pytest.mark.skipif(not AVAILABLE, reason="the packed table is built with numba only")
+def test_ids_read_the_packed_table_and_what_was_learned_since(vocabulary, monkeypatch):
+    analyze = get_analyzer("fr")
+    terms = DraftTerms(vocabulary)
+    terms.remember(analyze, ["barrages", "eau", "barrage"])
+    table, packed = terms._tables["fr"], terms._packed["fr"]
+    assert packed.table is table and packed.lookup([b"barrages", b"le", b"zz"]).tolist() == [
+        table[b"barrages"], -1, _UNSEEN]
+
+    def check(text: str) -> None:
+        np.testing.assert_array_equal(terms.ids(analyze, text),
+                                      known_ids(vocabulary, analyze(text)))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(DraftTerms, "_lookup", None)  # a byte text never reaches it
+        for text in ["barrages l'eau", "rivières barrage rivière été", "Sécheresse 2024 x"]:
+            check(text)  # remembered, learned since, both
+    assert b"rivieres" in table or b"rivi\xe8res" in table
+    monkeypatch.setattr(DraftTerms, "MAX_TOKENS", len(table) + 1)
+    check("dams inconnu naïve cœur")  # the table is full: it starts afresh
+    assert terms._tables["fr"] is not table and "fr" not in terms._packed
+    check("barrages rivières dams")
+
+
+def test_a_hash_match_is_not_enough():
+    """A slot whose hash matches but whose bytes differ (a collision, made here by
+    editing the snapshot) gives no id: the prefix and the tail are compared too."""
+    key = b"abcdefghijk"  # over the 8 bytes a slot holds
+    packed = PackedTokens.of({key: 5})
+    text = np.frombuffer(key, dtype=np.uint8)
+    assert draft_terms._probe(text, 1, packed.blob, packed.slots).tolist() == [5]
+    tail = packed.blob.copy()
+    tail[9] = ord("X")
+    assert draft_terms._probe(text, 1, tail, packed.slots).tolist() == [_UNSEEN]
+    head = packed.slots.copy()
+    head[head[:, draft_terms._LENGTH] >= 0, draft_terms._PREFIX] += 1
+    assert draft_terms._probe(text, 1, packed.blob, head).tolist() == [_UNSEEN]

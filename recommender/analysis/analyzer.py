@@ -133,6 +133,11 @@ class Analyzer:
         """
         return _without_affixes(token, self._spec, self._elided) if "'" in token else token
 
+    @property
+    def dropped_stop_words(self) -> frozenset[str]:
+        """The stop words this analyzer drops (none when built with ``stop_words=False``)."""
+        return frozenset(self._spec.stop_words) if self.stop_words else frozenset()
+
     def remember(self, tokens: Iterable[str]) -> int:
         """Analyse this language's stop words and the unseen of ``tokens`` now and keep
         them while the cache has room (half its size at most, so texts keep room for
@@ -144,7 +149,7 @@ class Analyzer:
         room = self.CACHE_SIZE // 2 - len(cache)
         if room <= 0:
             return 0
-        stop_words = sorted(self._spec.stop_words) if self.stop_words else []
+        stop_words = sorted(self.dropped_stop_words)
         new: dict[str, None] = {}  # in order, once each, stopping when the room is full
         for token in itertools.chain(stop_words, tokens):
             if token not in cache and token not in new:
