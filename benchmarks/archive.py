@@ -138,13 +138,25 @@ def serve(corpus: Path, index_dir: Path, queries: int, overlap_rows: int = 0) ->
     t = time.perf_counter()
     index.warm()
     out["warm_s"] = time.perf_counter() - t
-    lat = []
-    for i in picks:
+    # alternated with a bare read of another random article's stored row and its ids
+    # (issue 13's yardstick; its own ids, so neither call finds the other's memory in cache)
+    positions, names = index.table.positions, index.table.ids
+    neighbors, scores = index.graph.neighbors, index.graph.scores
+    others = np.random.default_rng(1).integers(0, len(ids), queries)
+    lat, lat_row = [], []
+    for i, j in zip(picks, others, strict=True):
         t0 = time.perf_counter_ns()
         index.related(ids[i], k=10)
         lat.append(time.perf_counter_ns() - t0)
+        t0 = time.perf_counter_ns()
+        row = positions[ids[j]]
+        at = neighbors[row].tolist()
+        n = at.index(-1) if -1 in at else len(at)
+        _ = list(map(names.__getitem__, at[:10][:n])), scores[row][:min(10, n)].tolist()
+        lat_row.append(time.perf_counter_ns() - t0)
     out["related_warm_p50_us"], out["related_warm_p99_us"] = (
         float(np.percentile(lat, q)) / 1e3 for q in (50, 99))
+    out["row_ids_read_p50_us"] = float(np.percentile(lat_row, 50)) / 1e3
     if overlap_rows:
         out["overlap_rows"] = overlap_rows
         out["overlap_at_k_pruned_vs_exact"] = pruned_overlap(index, min(overlap_rows, len(ids)))
