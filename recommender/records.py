@@ -106,9 +106,9 @@ class _RelatedDraft:
     """Related's mutable twin: the same slots in the same order, filled by a plain
     ``__init__`` (slot stores) and then turned into a Related by ``__class__``
     assignment, which CPython allows between classes of one layout. Related's own
-    frozen ``__init__`` sets each field through ``object.__setattr__``: 10 records cost
-    5.9 us that way (slots set one by one through their descriptors) and 4.2 us this
-    way, on the 2-core machine of issue 13 (``/tmp/rel_ab.py``)."""
+    frozen ``__init__`` sets each field through ``object.__setattr__``; ten records cost
+    5.9 us with each slot set through its descriptor and 4.2 us this way
+    (``benchmarks/README.md``, "What related() costs")."""
 
     id: str
     score: float
