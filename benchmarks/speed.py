@@ -1098,7 +1098,7 @@ GOALS13 = [
     ("similar() vs tantivy MLT", "ours ≤ tantivy at p50 and p99; first query after "
      "load(warm=True) shown"),
     ("related() vs the stored row", f"p50 ≤ {RELATED_GOAL:g}× a bare read of the row and its "
-     "ids, same process, interleaved"),
+     "ids, same process, alternated, each call on its own ids"),
 ]  # fmt: skip
 
 
