@@ -1,5 +1,6 @@
 """numba, when it is installed: the compiler for the few loops numpy cannot express in
-one pass (scoring a tuned draft's pool, re-scoring a search's candidates).
+one pass (scoring a tuned draft's pool, re-scoring a search's candidates, counting a
+draft's terms and looking its tokens up).
 
 ``numba`` is a dependency; each caller keeps a numpy path for when it is missing
 (:data:`AVAILABLE` False), which is also the reference its tests compare with. numba is
