@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recommender.analysis import get_analyzer
+from recommender.analysis import Analyzer, get_analyzer
 from recommender.compiled import AVAILABLE
 from recommender.records import Article
 from recommender.vectorize import draft_terms
@@ -114,7 +114,8 @@ def test_remember_starts_with_the_stop_words(vocabulary):
 
 
 _byte = st.sampled_from(b"ab\xe9'0")
-_key = st.binary(min_size=1, max_size=14).map(lambda b: b.replace(b" ", b"_")) | \
+_NO_SPACE = bytes.maketrans(b" \t\n\r\x0b\x0c", b"______")  # tokens hold no whitespace
+_key = st.binary(min_size=1, max_size=14).map(lambda b: b.translate(_NO_SPACE)) | \
     st.lists(_byte, min_size=1, max_size=12).map(bytes)
 
 
@@ -148,7 +149,7 @@ def test_ids_read_the_packed_table_and_what_was_learned_since(vocabulary, monkey
                                       known_ids(vocabulary, analyze(text)))
 
     with monkeypatch.context() as patch:
-        patch.setattr(DraftTerms, "_lookup", None)  # a byte text never reaches it
+        patch.setattr(Analyzer, "token_keys", None)  # a byte text is never split in Python
         for text in ["barrages l'eau", "rivières barrage rivière été", "Sécheresse 2024 x"]:
             check(text)  # remembered, learned since, both
     assert b"rivieres" in table or b"rivi\xe8res" in table
@@ -164,10 +165,42 @@ def test_a_hash_match_is_not_enough():
     key = b"abcdefghijk"  # over the 8 bytes a slot holds
     packed = PackedTokens.of({key: 5})
     text = np.frombuffer(key, dtype=np.uint8)
-    assert draft_terms._probe(text, 1, packed.blob, packed.slots).tolist() == [5]
+    assert draft_terms._probe(text, packed.blob, packed.slots)[0].tolist() == [5]
     tail = packed.blob.copy()
     tail[9] = ord("X")
-    assert draft_terms._probe(text, 1, tail, packed.slots).tolist() == [_UNSEEN]
+    assert draft_terms._probe(text, tail, packed.slots)[0].tolist() == [_UNSEEN]
     head = packed.slots.copy()
     head[head[:, draft_terms._LENGTH] >= 0, draft_terms._PREFIX] += 1
-    assert draft_terms._probe(text, 1, packed.blob, head).tolist() == [_UNSEEN]
+    assert draft_terms._probe(text, packed.blob, head)[0].tolist() == [_UNSEEN]
+
+
+_spaces = st.sampled_from([b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"  \n"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(keys=st.lists(_key, min_size=1, max_size=30, unique=True), data=st.data())
+def test_lookup_data_reads_the_tokens_split_gives(keys, data):
+    """Tokens between any ASCII whitespace (``bytes.split()``'s), leading and trailing
+    runs included; each token's place in the text and its id."""
+    table: dict[str | bytes, int] = {k: i for i, k in enumerate(keys[: len(keys) // 2 + 1])}
+    packed = PackedTokens.of(table)
+    tokens = data.draw(st.lists(st.sampled_from(keys), max_size=40))
+    gaps = data.draw(st.lists(_spaces, min_size=len(tokens) + 1, max_size=len(tokens) + 1))
+    text = gaps[0] + b"".join(t + g for t, g in zip(tokens, gaps[1:], strict=True))
+    ids, starts, ends = packed.lookup_data(text)
+    assert [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)] == \
+        text.split() == tokens
+    assert ids.tolist() == [table.get(t, _UNSEEN) for t in tokens]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab é'’-0.,5 \n\tΩÀ_")), max_size=60))
+def test_token_data_splits_into_the_token_keys(text):
+    from recommender.analysis.tokenizer import token_data, token_keys
+
+    data = token_data(text)
+    keys = token_keys(text)
+    if data is None:
+        assert all(isinstance(k, str) for k in keys)
+    else:
+        assert data.split() == keys

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 from recommender.analysis._unicode import fold_accents, normalize_text
 from recommender.analysis.languages import LanguageSpec, get_language, make_stemmer
-from recommender.analysis.tokenizer import TOKEN_RE, token_keys
+from recommender.analysis.tokenizer import TOKEN_RE, token_data, token_keys
 from recommender.errors import IndexFormatError
 
 __all__ = ["Analyzer", "get_analyzer"]
@@ -96,6 +96,12 @@ class Analyzer:
         """:meth:`tokenize`, as counting keys: Latin-1 ``bytes`` where the text allows it
         (twice as fast; see :mod:`~recommender.analysis.tokenizer`), else ``str``."""
         return token_keys(normalize_text(text))
+
+    def token_data(self, text: str) -> bytes | None:
+        """:meth:`token_keys` before the split: Latin-1 bytes whose whitespace separates
+        the tokens, or None where the keys are ``str``
+        (:func:`~recommender.analysis.tokenizer.token_data`)."""
+        return token_data(normalize_text(text))
 
     def index_terms(self, token: str) -> list[str]:
         """The index terms one raw token from :meth:`tokenize` becomes (often one, or none).

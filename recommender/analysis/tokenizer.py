@@ -86,24 +86,34 @@ def token_keys(text: str) -> list[str] | list[bytes]:
     Meant as counting keys (``bytes`` hash and compare as fast as ``str``); turn a key into
     its token with :func:`token_text`.
     """
+    data = token_data(text)
+    return TOKEN_RE.findall(text) if data is None else data.split()
+
+
+def token_data(text: str) -> bytes | None:
+    """Normalised ``text`` as the byte path writes it, its tokens separated by ASCII
+    whitespace (``token_data(text).split()`` is :func:`token_keys`), or None when only the
+    regular expression gives its tokens (letters outside Latin-1, a stand-in character, a
+    digit group glued to letters). A compiled loop can read the tokens from it without
+    a Python object per token."""
     if _has_stand_in(text):  # a stand-in would be ambiguous
-        return TOKEN_RE.findall(text)
+        return None
     try:
         data = text.encode("latin-1", _ERRORS)
     except _NotLatin:
-        return TOKEN_RE.findall(text)
+        return None
     joined = b"0.0" in data.translate(_DIGIT_JOIN)
     if joined:
         data = _JOIN.sub(lambda m: _JOINERS[m.group()], data)
     data = data.translate(_BYTE_TABLE)
     if joined and _JOIN_THEN_LETTER.search(data):
-        return TOKEN_RE.findall(text)
+        return None
     if b"'" in data:
         # an apostrophe stays only between two letters/digits, as the regex joins them
         while b"''" in data:
             data = data.replace(b"''", b" ")
         data = b"".join((b" ", data, b" ")).replace(b" '", b" ").replace(b"' ", b" ")
-    return data.split()
+    return data
 
 
 def token_text(key: str | bytes) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterable
-from typing import cast
 
 import numpy as np
 
@@ -75,21 +74,27 @@ class DraftTerms:
         """Ids of the known terms of ``text``, in text order, as ``known_ids(vocabulary,
         analyzer(text))`` gives them; None when a token gives several terms (the caller
         then analyses the text whole)."""
-        tokens = analyzer.token_keys(text)
         table = self._table(analyzer)
         packed = self._packed.get(analyzer.language)
-        if packed is not None and packed.table is table and tokens and \
-                isinstance(tokens[0], bytes):
-            ids = packed.lookup(cast(list[bytes], tokens))
+        data = analyzer.token_data(text) if packed is not None and packed.table is table \
+            else None
+        keys: list[str] | list[bytes]
+        if packed is not None and data is not None:  # no Python object per token
+            ids, starts, ends = packed.lookup_data(data)
             later = np.flatnonzero(ids == _UNSEEN)  # learned since warm(), or new
-            if len(later):
-                ids[later] = [table.get(tokens[i], _UNSEEN) for i in later.tolist()]
+            keys = [data[s:e] for s, e in zip(starts[later].tolist(), ends[later].tolist(),
+                                              strict=True)]
+            if keys:
+                ids[later] = self._lookup(table, keys)
         else:
-            ids = self._lookup(table, tokens)
+            keys = analyzer.token_keys(text)
+            ids = self._lookup(table, keys)
+            later = np.arange(len(keys))
         if len(ids) and ids.min() == _UNSEEN:
-            unseen = np.flatnonzero(ids == _UNSEEN)
-            table = self._learn(analyzer, table, [tokens[i] for i in unseen.tolist()])
-            ids[unseen] = [table[tokens[i]] for i in unseen.tolist()]
+            unseen = np.flatnonzero(ids[later] == _UNSEEN)  # positions in keys
+            new = [keys[i] for i in unseen.tolist()]
+            table = self._learn(analyzer, table, new)
+            ids[later[unseen]] = [table[k] for k in new]
         if len(ids) and ids.min() == _SEVERAL:
             return None
         return ids[ids >= 0]
@@ -159,8 +164,14 @@ class PackedTokens:
     def lookup(self, tokens: list[bytes]) -> np.ndarray:
         """The id of each of ``tokens`` (``bytes`` without whitespace, as the byte
         tokenizer splits them), :data:`_UNSEEN` where the snapshot lacks it."""
-        text = np.frombuffer(b" ".join(tokens), dtype=np.uint8)
-        return _probe(text, len(tokens), self.blob, self.slots)
+        return self.lookup_data(b" ".join(tokens))[0]
+
+    def lookup_data(self, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The id of each token of ``data`` (its runs of bytes between ASCII whitespace,
+        as ``data.split()`` gives them: :func:`~recommender.analysis.tokenizer.token_data`),
+        :data:`_UNSEEN` where the snapshot lacks it, and where each token starts and
+        ends in ``data``."""
+        return _probe(np.frombuffer(data, dtype=np.uint8), self.blob, self.slots)
 
 
 #: 64-bit FNV-1a, written out in both loops (a compiled loop cannot call the wrapper
@@ -197,25 +208,38 @@ def _pack_loop(blob: np.ndarray, offsets: np.ndarray, values: np.ndarray, size: 
     return slots
 
 
-def _probe_loop(text: np.ndarray, n_tokens: int, blob: np.ndarray, slots: np.ndarray
-                ) -> np.ndarray:  # fmt: skip
-    """The id of each space-separated token of ``text`` (:meth:`PackedTokens.lookup`)."""
-    out = np.full(n_tokens, _UNSEEN, dtype=np.int64)
-    mask = np.int64(len(slots) - 1)
-    pos = 0
-    for t in range(n_tokens):
+def _probe_loop(text: np.ndarray, blob: np.ndarray, slots: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """:meth:`PackedTokens.lookup_data`: first every token's place, hash and first 8
+    bytes, then the slots, so that the reads of the table (cache misses, mostly) follow
+    each other closely enough to wait together."""
+    most = len(text) // 2 + 1
+    starts = np.empty(most, dtype=np.int64)
+    ends = np.empty(most, dtype=np.int64)
+    hashes = np.empty(most, dtype=np.uint64)
+    prefixes = np.empty(most, dtype=np.uint64)
+    n, pos, size = 0, 0, len(text)
+    while True:
+        while pos < size and (text[pos] == 32 or 9 <= text[pos] <= 13):  # bytes.split()
+            pos += 1
+        if pos == size:
+            break
         start = pos
         h = np.uint64(_FNV_OFFSET)
         prefix = np.uint64(0)
-        while pos < len(text) and text[pos] != 32:  # 32: b" "
+        while pos < size and not (text[pos] == 32 or 9 <= text[pos] <= 13):
             h = (h ^ np.uint64(text[pos])) * np.uint64(_FNV_PRIME)
             if pos - start < 8:
                 prefix |= np.uint64(text[pos]) << np.uint64(8 * (pos - start))
             pos += 1
-        length = pos - start
-        pos += 1
-        signed, signed_prefix = np.int64(h), np.int64(prefix)
-        j = np.int64(h & np.uint64(mask))
+        starts[n], ends[n], hashes[n], prefixes[n] = start, pos, h, prefix
+        n += 1
+    out = np.full(n, _UNSEEN, dtype=np.int64)
+    mask = np.int64(len(slots) - 1)
+    for t in range(n):
+        start, length = starts[t], ends[t] - starts[t]
+        signed, signed_prefix = np.int64(hashes[t]), np.int64(prefixes[t])
+        j = np.int64(hashes[t] & np.uint64(mask))
         while slots[j, _LENGTH] >= 0:
             if (slots[j, _HASH] == signed and slots[j, _LENGTH] == length
                     and slots[j, _PREFIX] == signed_prefix):
@@ -229,7 +253,7 @@ def _probe_loop(text: np.ndarray, n_tokens: int, blob: np.ndarray, slots: np.nda
                     out[t] = slots[j, _VALUE]
                     break
             j = (j + 1) & mask
-    return out
+    return out, starts[:n], ends[:n]
 
 
 _pack = compiled(_pack_loop) if AVAILABLE else _pack_loop
