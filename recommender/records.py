@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import cast
 
 
@@ -101,33 +101,25 @@ class Related:
         return out
 
 
-@dataclass(slots=True)
-class _RelatedDraft:
-    """Related's mutable twin: the same slots in the same order, filled by a plain
-    ``__init__`` (slot stores) and then turned into a Related by ``__class__``
-    assignment, which CPython allows between classes of one layout. Related's own
-    frozen ``__init__`` sets each field through ``object.__setattr__``; ten records cost
-    5.9 us with each slot set through its descriptor and 4.2 us this way
-    (``benchmarks/README.md``, "What related() costs")."""
-
-    id: str
-    score: float
-    title: str = ""
-    similarity: float | None = None
-    reason: str = "similar"
-    explanation: Explanation | None = None
+#: Related's mutable twin, made from Related's own fields: the same slots in the same
+#: order, filled by a plain ``__init__`` (slot stores) and then turned into a Related by
+#: ``__class__`` assignment, which CPython allows between classes of one layout.
+#: Related's own frozen ``__init__`` sets each field through ``object.__setattr__``; ten
+#: records cost 5.9 us with each slot set through its descriptor and 4.2 us this way
+#: (``benchmarks/README.md``, "What related() costs").
+_RelatedDraft = make_dataclass(
+    "_RelatedDraft", [(f.name, f.type, field(default=f.default)) for f in fields(Related)],
+    slots=True)
 
 
 def _twin_matches() -> bool:
-    """Whether :class:`_RelatedDraft` still mirrors Related (same fields and defaults,
-    no ``__post_init__``) and CPython accepts the class swap; else the records are
-    built through Related's own ``__init__``."""
-    same_fields = [(f.name, f.default) for f in fields(Related)] == [
-        (f.name, f.default) for f in fields(_RelatedDraft)]
-    if not same_fields or hasattr(Related, "__post_init__"):
+    """Whether building through :data:`_RelatedDraft` gives what Related's ``__init__``
+    would (no ``__post_init__`` to run) and CPython accepts the class swap; else the
+    records are built through Related's own ``__init__``."""
+    if hasattr(Related, "__post_init__"):
         return False
     try:
-        _RelatedDraft("", 0.0).__class__ = Related  # type: ignore[assignment]
+        _RelatedDraft("", 0.0).__class__ = Related
     except TypeError:  # pragma: no cover - an interpreter without the layout check
         return False
     return True
@@ -159,5 +151,5 @@ def box_records(ids: Iterable[str], scores: Iterable[float], titles: Iterable[st
         return list(map(Related, ids, scores, titles, similarities, reasons))
     out = list(map(_RelatedDraft, ids, scores, titles, similarities, reasons))
     for record in out:
-        record.__class__ = Related  # type: ignore[assignment]
+        record.__class__ = Related
     return cast(list[Related], out)
